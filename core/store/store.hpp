@@ -1,0 +1,178 @@
+#pragma once
+// The mapping store: the memory that prevents duplicates (DESIGN.md "The mapping store").
+// One interface; SQLite is the embedded implementation, PostgreSQL (several daemon replicas
+// sharing one store) the scale-out one. Shaped so that both fit:
+//  * every multi-step change runs inside transaction(), all-or-nothing;
+//  * unique constraints, not read-then-write checks, decide deduplication: insert_link()
+//    returns kConflict when (system, kind, external_id) or (entity, system) is taken;
+//  * a lease lets only one process run a given connector's pass at a time.
+// All methods return errors as values (kInternal for a broken database, kConflict for a
+// unique violation, kInvalidInput for a file that is not a store or is from a newer schema).
+#include "core/connector/connector.hpp"
+#include "core/model/entity.hpp"
+#include "core/result.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coopsync::store {
+
+using Clock = std::chrono::system_clock;
+using TimePoint = Clock::time_point;
+
+struct Entity {
+  std::string id;  // UUID v4 minted by coopsync
+  EntityKind kind = EntityKind::kPerson;
+  std::string merged_into;  // non-empty when merged into another entity
+  TimePoint created_at{};
+};
+
+struct Link {
+  std::string system;
+  EntityKind kind = EntityKind::kPerson;
+  std::string external_id;
+  std::string entity_id;
+  std::string version;        // external version/etag last seen or written
+  std::string hash;           // hash of the projection last written to / read from it
+  std::string rule;           // why linked: "created", "email", "phone", "adopted:email", "manual"
+  std::string matched_value;  // the value the rule matched ("ana@coop.example")
+  TimePoint created_at{};
+};
+
+struct Snapshot {
+  std::string entity_id;
+  EntityKind kind = EntityKind::kPerson;
+  Fields fields = Fields::object();  // last agreed canonical state (refs = canonical ids)
+  TimePoint updated_at{};
+};
+
+enum class OutboxState { kPending, kDone, kDead };
+const char* to_string(OutboxState state);
+
+struct OutboxEntry {
+  std::int64_t id = 0;        // assigned by the store
+  std::string key;            // idempotency key, unique: enqueueing it twice keeps one entry
+  std::string system;
+  Write write;                // what to do (its `key` equals `key`)
+  std::string reason;         // why planned: "odoo changed phone", "onboarding"...
+  int attempts = 0;
+  TimePoint next_attempt_at{};
+  std::string last_error;
+  OutboxState state = OutboxState::kPending;
+  TimePoint created_at{};
+};
+
+struct Conflict {
+  std::int64_t id = 0;
+  EntityKind kind = EntityKind::kPerson;
+  std::string system;          // where the record that raised it lives
+  std::string external_id;
+  std::vector<std::string> candidates;  // entity ids (or external ids) in contention
+  std::string reason;          // "two partners share email ana@coop.example"
+  nlohmann::json details = nlohmann::json::object();
+  bool resolved = false;
+  std::string resolution;      // "keep <id>", "merge <a> <b>"
+  TimePoint created_at{};
+};
+
+struct AuditEntry {
+  std::int64_t id = 0;
+  TimePoint at{};
+  std::string entity_id;
+  std::string action;         // "link", "create", "update", "merge", "conflict", "forget"...
+  std::string from_system;
+  std::string to_system;
+  nlohmann::json details = nlohmann::json::object();  // fields before/after, policy used
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `body` in one transaction: committed when it returns ok, rolled back otherwise (or
+  // on exception). Nested calls join the outer transaction.
+  virtual Status transaction(const std::function<Status()>& body) = 0;
+
+  // --- entities ---------------------------------------------------------------------
+  virtual Result<Entity> create_entity(EntityKind kind) = 0;
+  virtual Result<std::optional<Entity>> get_entity(const std::string& id) = 0;
+  virtual Status mark_merged(const std::string& id, const std::string& into) = 0;
+  virtual Status delete_entity(const std::string& id) = 0;  // with its links and snapshot
+
+  // --- links (unique both ways) -----------------------------------------------------
+  virtual Status insert_link(const Link& link) = 0;  // kConflict when either side is taken
+  virtual Result<std::optional<Link>> find_link(const std::string& system, EntityKind kind,
+                                                const std::string& external_id) = 0;
+  virtual Result<std::optional<Link>> link_of(const std::string& entity_id,
+                                              const std::string& system) = 0;
+  virtual Result<std::vector<Link>> links_of(const std::string& entity_id) = 0;
+  virtual Result<std::vector<Link>> links_in(const std::string& system, EntityKind kind) = 0;
+  virtual Status update_link_state(const std::string& system, EntityKind kind,
+                                   const std::string& external_id, const std::string& version,
+                                   const std::string& hash) = 0;
+  virtual Status delete_link(const std::string& system, EntityKind kind,
+                             const std::string& external_id) = 0;
+
+  // --- identity keys: normalised values used to match unlinked records ---------------
+  // Replaces the keys of an entity (e.g. {"email": "a@b.c", "phone": "+33..."}).
+  virtual Status set_identity_keys(const std::string& entity_id, EntityKind kind,
+                                   const std::vector<std::pair<std::string, std::string>>& keys) = 0;
+  virtual Result<std::vector<std::string>> match_identity(EntityKind kind, const std::string& key,
+                                                          const std::string& value) = 0;
+
+  // --- snapshots (base of the 3-way merge) -------------------------------------------
+  virtual Result<std::optional<Snapshot>> get_snapshot(const std::string& entity_id) = 0;
+  virtual Status put_snapshot(const Snapshot& snapshot) = 0;
+  virtual Result<std::vector<Snapshot>> snapshots_of(EntityKind kind) = 0;
+
+  // --- cursors ------------------------------------------------------------------------
+  virtual Result<std::string> get_cursor(const std::string& system, const std::string& stream) = 0;
+  virtual Status set_cursor(const std::string& system, const std::string& stream,
+                            const std::string& value) = 0;
+
+  // --- outbox -------------------------------------------------------------------------
+  // Enqueues entries; an entry whose key already exists (pending or done) is left as it is.
+  virtual Status enqueue(const std::vector<OutboxEntry>& entries) = 0;
+  virtual Result<std::vector<OutboxEntry>> due(const std::string& system, TimePoint now,
+                                               std::size_t limit) = 0;
+  virtual Result<std::vector<OutboxEntry>> list_outbox(std::optional<OutboxState> state,
+                                                       std::size_t limit) = 0;
+  virtual Result<std::optional<OutboxEntry>> get_outbox(std::int64_t id) = 0;
+  virtual Status mark_done(std::int64_t id) = 0;
+  virtual Status mark_failed(std::int64_t id, const std::string& error, TimePoint next_attempt,
+                             bool dead) = 0;
+  virtual Status retry_dead(std::int64_t id) = 0;  // dead -> pending, attempts reset
+  virtual Result<std::size_t> count_outbox(const std::string& system, OutboxState state) = 0;
+
+  // --- conflicts and audit ------------------------------------------------------------
+  virtual Result<std::int64_t> add_conflict(const Conflict& conflict) = 0;
+  // Open conflicts only unless include_resolved.
+  virtual Result<std::vector<Conflict>> list_conflicts(bool include_resolved) = 0;
+  virtual Result<std::optional<Conflict>> get_conflict(std::int64_t id) = 0;
+  virtual Status resolve_conflict(std::int64_t id, const std::string& resolution) = 0;
+  virtual Status append_audit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) = 0;
+
+  // --- connector-private state, leases, erasure ---------------------------------------
+  virtual std::unique_ptr<StateStore> state_for(const std::string& system) = 0;
+  // True when acquired (or renewed by the same holder); false when another holder has it.
+  virtual Result<bool> try_lease(const std::string& name, const std::string& holder,
+                                 std::chrono::seconds ttl) = 0;
+  virtual Status release_lease(const std::string& name, const std::string& holder) = 0;
+  virtual Status add_forgotten(const std::string& salted_hash) = 0;
+  virtual Result<bool> is_forgotten(const std::string& salted_hash) = 0;
+  // A per-store random salt, created with the store, for forget hashes.
+  virtual Result<std::string> salt() = 0;
+};
+using StorePtr = std::unique_ptr<Store>;
+
+// Opens (creating if needed, mode 0600) the SQLite store at `path`, runs pending
+// migrations. kInvalidInput when the file is not a coopsync store or has a newer schema.
+Result<StorePtr> open_sqlite_store(const std::string& path);
+
+}  // namespace coopsync::store
