@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -127,12 +128,23 @@ struct ConnectorContext {
   std::string default_region = "FR";  // for phone normalisation
 };
 
+// An extra operator command a connector offers, run as `coopsync <type> <name> --config F`
+// (e.g. `coopsync matrix registration`), so that core/ needs no connector-specific code.
+struct ConnectorCommand {
+  std::string name;
+  std::string summary;
+  // Gets the context of the first configured system of this type; returns the exit code.
+  std::function<int(const ConnectorContext&, const std::vector<std::string>& args,
+                    std::ostream& out)> run;
+};
+
 struct ConnectorInfo {
   std::string type;      // the `type:` value in the config
   std::string summary;   // one line for `coopsync connectors list`
   config::ObjectSpec spec;         // the connector's own keys (merged with the core's)
   Capabilities capabilities;       // the most it can do; config may restrict it
   std::function<Result<ConnectorPtr>(const ConnectorContext&)> make;
+  std::vector<ConnectorCommand> commands;  // optional
 };
 
 }  // namespace coopsync
