@@ -1,0 +1,64 @@
+#include "core/model/normalize.hpp"
+
+#include <phonenumbers/phonenumberutil.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace coopsync {
+
+namespace {
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+}  // namespace
+
+std::optional<std::string> normalize_email(std::string_view text) {
+  std::string_view t = trim(text);
+  if (t.size() < 3 || t.size() > 254) return std::nullopt;
+  const auto at = t.find('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == t.size() || t.find('@', at + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(t.size());
+  for (unsigned char c : t) {
+    if (std::isspace(c) || c < 0x20) return std::nullopt;
+    out.push_back(static_cast<char>(std::tolower(c)));
+  }
+  return out;
+}
+
+std::optional<std::string> normalize_phone(std::string_view text, const std::string& default_region) {
+  using i18n::phonenumbers::PhoneNumber;
+  using i18n::phonenumbers::PhoneNumberUtil;
+  std::string_view t = trim(text);
+  if (t.empty() || t.size() > 64) return std::nullopt;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (util.Parse(std::string(t), default_region, &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::nullopt;
+  }
+  if (!util.IsValidNumber(number)) return std::nullopt;
+  std::string out;
+  util.Format(number, PhoneNumberUtil::E164, &out);
+  return out;
+}
+
+void normalize_fields(EntityKind kind, Fields& fields, const std::string& default_region) {
+  if (kind != EntityKind::kPerson || !fields.is_object()) return;
+  if (auto it = fields.find(field::kEmail); it != fields.end() && it->is_string()) {
+    if (auto e = normalize_email(it->get<std::string>())) *it = *e;
+  }
+  if (auto it = fields.find(field::kPhone); it != fields.end() && it->is_string()) {
+    if (it->get<std::string>().empty()) {
+      *it = nullptr;
+    } else if (auto p = normalize_phone(it->get<std::string>(), default_region)) {
+      *it = *p;
+    }
+  }
+}
+
+}  // namespace coopsync

@@ -1,0 +1,55 @@
+#include "core/model/normalize.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace coopsync;
+
+TEST_CASE("emails are trimmed and lower-cased; non-addresses are refused") {
+  CHECK(normalize_email("  Ana.Martin@Coop.Example ") == "ana.martin@coop.example");
+  CHECK_FALSE(normalize_email("no-at-sign"));
+  CHECK_FALSE(normalize_email("two@@signs.example"));
+  CHECK_FALSE(normalize_email("sp ace@x.example"));
+  CHECK_FALSE(normalize_email("@x.example"));
+}
+
+TEST_CASE("phones become E.164 with the configured default region") {
+  CHECK(normalize_phone("06 12 34 56 78", "FR") == "+33612345678");
+  CHECK(normalize_phone("+33 6 12 34 56 78", "DE") == "+33612345678");
+  CHECK(normalize_phone("0033612345678", "FR") == "+33612345678");
+  CHECK(normalize_phone("030 1234567", "DE") == "+49301234567");
+  CHECK_FALSE(normalize_phone("12", "FR"));
+  CHECK_FALSE(normalize_phone("not a phone", "FR"));
+}
+
+TEST_CASE("normalize_fields keeps invalid values rather than losing them") {
+  Fields f = {{"email", " Bob@X.Example"}, {"phone", "06 12 34 56 78"}, {"display_name", "Bob"}};
+  normalize_fields(EntityKind::kPerson, f, "FR");
+  CHECK(f["email"] == "bob@x.example");
+  CHECK(f["phone"] == "+33612345678");
+  Fields bad = {{"email", "garbage"}, {"phone", "call me"}};
+  normalize_fields(EntityKind::kPerson, bad, "FR");
+  CHECK(bad["email"] == "garbage");
+  CHECK(bad["phone"] == "call me");
+}
+
+TEST_CASE("instants: ISO-8601 with offsets, Odoo's form, canonical output") {
+  CHECK(format_instant(*parse_instant("2026-03-29T10:00:00+02:00")) == "2026-03-29T08:00:00Z");
+  CHECK(format_instant(*parse_instant("2026-03-29 08:00:00")) == "2026-03-29T08:00:00Z");
+  CHECK(format_instant(*parse_instant("2026-03-29T08:00:00.123Z")) == "2026-03-29T08:00:00Z");
+  CHECK(format_odoo_datetime(*parse_instant("2026-03-29T08:00:00Z")) == "2026-03-29 08:00:00");
+  CHECK_FALSE(parse_instant("yesterday").ok());
+  CHECK_FALSE(parse_instant("2026-03-29T08:00:00+xx:00").ok());
+}
+
+TEST_CASE("Europe/Paris wall-clock time survives the daylight-saving change") {
+  // 10:00 in Paris is 09:00Z in winter and 08:00Z in summer (DST starts 2026-03-29).
+  CHECK(format_instant(*local_to_utc("2026-03-28T10:00:00", "Europe/Paris")) == "2026-03-28T09:00:00Z");
+  CHECK(format_instant(*local_to_utc("2026-03-30T10:00:00", "Europe/Paris")) == "2026-03-30T08:00:00Z");
+  CHECK(*utc_to_local(*parse_instant("2026-03-30T08:00:00Z"), "Europe/Paris") == "2026-03-30T10:00:00");
+  // The gap (02:30 does not exist on 2026-03-29) and the ambiguous hour (2026-10-25 02:30).
+  CHECK(format_instant(*local_to_utc("2026-03-29T02:30:00", "Europe/Paris")) == "2026-03-29T01:30:00Z");
+  CHECK(format_instant(*local_to_utc("2026-10-25T02:30:00", "Europe/Paris")) == "2026-10-25T00:30:00Z");
+  CHECK_FALSE(local_to_utc("2026-03-28T10:00:00", "Mars/Olympus").ok());
+  CHECK(is_known_zone("Europe/Paris"));
+  CHECK_FALSE(is_known_zone("Nowhere/Land"));
+}
