@@ -258,7 +258,7 @@ def _make_handler(app):
                 pass
 
         def _send(self, resp):
-            self.send_response(resp.status)
+            self.send_response(resp.status, getattr(resp, "reason", None))  # optional exact phrase
             names = {k.lower() for k, _ in resp.headers}
             for k, v in resp.headers:
                 self.send_header(k, v)
