@@ -1,0 +1,238 @@
+// Apply: due outbox entries of one system, coalesced per entity (the newest projection
+// wins), refs translated to the system's ids at the last moment (a membership waits for
+// its person's account), sent in batches, settled one by one: the link is committed right
+// after the remote write, in the same transaction that marks the entry done.
+#include "core/engine/backoff.hpp"
+#include "core/engine/fault_points.hpp"
+#include "core/engine/pass_run.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace coopsync::engine {
+
+namespace {
+int kind_rank(EntityKind k) {
+  switch (k) {
+    case EntityKind::kPerson: return 0;
+    case EntityKind::kGroup: return 1;
+    case EntityKind::kMembership: return 2;
+    case EntityKind::kEvent: return 3;
+    case EntityKind::kRegistration: return 4;
+  }
+  return 5;
+}
+}  // namespace
+
+Status PassRun::apply_system(SystemRuntime& sys) {
+  if (sys.unavailable) return ok_status();
+  auto due = e_.store_.due(sys.name(), store::Clock::now(), 1000000);
+  if (!due.ok()) return std::move(due).error();
+  // Coalesce: per entity keep the newest entry; older ones are superseded by it.
+  std::unordered_map<std::string, std::size_t> newest;
+  for (std::size_t i = 0; i < due->size(); ++i) {
+    const auto& e = (*due)[i];
+    auto [it, inserted] = newest.emplace(e.write.entity_id, i);
+    if (!inserted && (*due)[it->second].id < e.id) it->second = i;
+  }
+  std::vector<store::OutboxEntry> work;
+  for (std::size_t i = 0; i < due->size(); ++i) {
+    auto& e = (*due)[i];
+    if (newest[e.write.entity_id] != i) {
+      if (auto st = e_.store_.mark_done(e.id); !st.ok()) return st;
+      continue;
+    }
+    if (blocked_.count(e.write.entity_id)) continue;  // waits for a human
+    work.push_back(std::move(e));
+  }
+  std::stable_sort(work.begin(), work.end(), [](const auto& a, const auto& b) {
+    return kind_rank(a.write.kind) < kind_rank(b.write.kind);
+  });
+  const std::size_t batch_size = static_cast<std::size_t>(std::max(1, sys.config->batch_size));
+  std::vector<store::OutboxEntry> batch;
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    batch.push_back(std::move(work[i]));
+    const bool last = i + 1 == work.size();
+    if (batch.size() >= batch_size || last || work[i + 1].write.kind != batch.back().write.kind) {
+      if (auto st = apply_batch(sys, batch); !st.ok()) return st;
+      batch.clear();
+      if (sys.unavailable) break;  // auth failure or outage: the rest waits for the next pass
+    }
+  }
+  return ok_status();
+}
+
+Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>& batch) {
+  auto& rep = report_.systems[sys.name()];
+  std::vector<Write> writes;
+  std::vector<const store::OutboxEntry*> sent;
+  for (auto& entry : batch) {
+    Write w = entry.write;
+    auto link = e_.store_.link_of(w.entity_id, sys.name());
+    if (!link.ok()) return std::move(link).error();
+    // The entry was planned from an older state of the link: bring the op up to date.
+    if (link->has_value()) {
+      w.external_id = (*link)->external_id;
+      w.version = (*link)->version;
+      if (w.op == WriteOp::kCreate) w.op = WriteOp::kUpdate;
+    } else if (w.op != WriteOp::kCreate) {
+      if (w.op != WriteOp::kUpdate) {  // nothing there to disable or delete
+        if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st;
+        continue;
+      }
+      w.op = WriteOp::kCreate;
+    }
+    // Refs: canonical ids -> this system's ids. A ref not linked yet here makes it wait.
+    std::string waiting;
+    for (const auto& ref : ref_fields(w.kind)) {
+      if (!w.fields.contains(ref.name) || !w.fields[ref.name].is_string()) continue;
+      auto target = e_.store_.link_of(w.fields[ref.name].get<std::string>(), sys.name());
+      if (!target.ok()) return std::move(target).error();
+      if (!target->has_value()) {
+        waiting = std::string(ref.name);
+        break;
+      }
+      w.fields[ref.name] = (*target)->external_id;
+    }
+    if (!waiting.empty()) {
+      auto st = fail(sys, entry, make_error(ErrorKind::kTransient, "waiting for its " + waiting + " to exist in " + sys.name()));
+      if (!st.ok()) return st;
+      continue;
+    }
+    w.key = entry.key;
+    writes.push_back(std::move(w));
+    sent.push_back(&entry);
+  }
+  if (writes.empty()) return ok_status();
+  auto results = sys.connector->apply(writes);
+  crash_point("after_remote_write");
+  if (results.size() != writes.size()) {
+    return make_error(ErrorKind::kInternal, sys.name() + ": connector returned " + std::to_string(results.size()) +
+                                                " results for " + std::to_string(writes.size()) + " writes");
+  }
+  std::size_t transient = 0;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const auto& r = results[i];
+    if (r.error) {
+      ++rep.failed;
+      if (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited) ++transient;
+      if (r.error->kind == ErrorKind::kAuth) {
+        sys.unavailable = *r.error;
+        if (!rep.error) rep.error = *r.error;
+      }
+      if (auto st = fail(sys, *sent[i], *r.error); !st.ok()) return st;
+      continue;
+    }
+    if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
+    crash_point("after_link_commit");
+  }
+  // The whole batch failed transiently: the system is down or throttling. Stop for this
+  // pass rather than hammer it; entries keep their backoff schedule.
+  if (transient == writes.size() && writes.size() > 1) {
+    sys.unavailable = make_error(ErrorKind::kTransient, sys.name() + ": every write of a batch failed; pausing until the next pass");
+  }
+  return ok_status();
+}
+
+Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, const Write& w,
+                       const WriteResult& r) {
+  auto& rep = report_.systems[sys.name()];
+  // What the system holds now, as canonical refs (the link's hashes are in canonical terms).
+  const FieldHashes written = hash_fields(entry.write.fields);
+  return e_.store_.transaction([&]() -> Status {
+    store::AuditEntry audit;
+    audit.entity_id = w.entity_id;
+    audit.to_system = sys.name();
+    audit.action = to_string(w.op);
+    audit.details = {{"reason", entry.reason}, {"changed", w.changed}};
+    switch (w.op) {
+      case WriteOp::kCreate: {
+        store::Link link;
+        link.system = sys.name();
+        link.kind = w.kind;
+        link.external_id = r.external_id;
+        link.entity_id = w.entity_id;
+        link.version = r.version;
+        // An adopted record may differ from our projection: hold no hashes, so the next
+        // pull reads it as first sight and the merge rules decide field by field.
+        link.hash = r.adopted ? std::string() : encode_hashes(written);
+        link.rule = r.adopted ? "adopted" : "created";
+        auto st = e_.store_.insert_link(link);
+        if (!st.ok()) {
+          if (st.error().kind != ErrorKind::kConflict) return st;
+          // The record we created or adopted is linked to another entity already.
+          store::Conflict c;
+          c.kind = w.kind;
+          c.system = sys.name();
+          c.external_id = r.external_id;
+          c.candidates = {w.entity_id};
+          c.reason = "create in " + sys.name() + " returned " + r.external_id + ", already linked: " + st.error().message;
+          if (auto id = e_.store_.add_conflict(c); !id.ok()) return std::move(id).error();
+          ++report_.conflicts;
+          return e_.store_.mark_done(entry.id);
+        }
+        audit.details["external_id"] = r.external_id;
+        r.adopted ? ++rep.adopted : ++rep.created;
+        break;
+      }
+      case WriteOp::kUpdate:
+      case WriteOp::kEnable:
+      case WriteOp::kDisable: {
+        auto link = e_.store_.link_of(w.entity_id, sys.name());
+        if (!link.ok()) return std::move(link).error();
+        if (!link->has_value()) break;
+        FieldHashes holds = decode_hashes((*link)->hash);
+        holds.erase(kAbsent);
+        for (const auto& f : w.changed) {
+          if (written.count(f)) holds[f] = written.at(f);
+        }
+        if (w.op == WriteOp::kDisable) {
+          if (w.kind == EntityKind::kPerson) {
+            holds[field::kActive] = hash_value(false);
+          } else {
+            holds = {{kAbsent, "1"}};
+          }
+          ++rep.disabled;
+        } else {
+          if (w.op == WriteOp::kEnable) holds[field::kActive] = hash_value(true);
+          ++rep.updated;
+        }
+        auto st = e_.store_.update_link_state(sys.name(), w.kind, (*link)->external_id,
+                                              r.version.empty() ? (*link)->version : r.version,
+                                              encode_hashes(holds));
+        if (!st.ok()) return st;
+        break;
+      }
+      case WriteOp::kDelete: {
+        auto st = e_.store_.delete_link(sys.name(), w.kind, w.external_id);
+        if (!st.ok()) return st;
+        ++rep.deleted;
+        break;
+      }
+    }
+    if (auto st = e_.store_.append_audit(audit); !st.ok()) return st;
+    return e_.store_.mark_done(entry.id);
+  });
+}
+
+Status PassRun::fail(SystemRuntime& sys, const store::OutboxEntry& entry, const Error& error) {
+  auto& rep = report_.systems[sys.name()];
+  if (error.kind == ErrorKind::kNotFound && entry.write.op != WriteOp::kCreate) {
+    // The record vanished there: forget the link; the next plan recreates it if it should.
+    return e_.store_.transaction([&]() -> Status {
+      if (auto st = e_.store_.delete_link(sys.name(), entry.write.kind, entry.write.external_id); !st.ok()) return st;
+      return e_.store_.mark_done(entry.id);
+    });
+  }
+  const int attempt = entry.attempts + 1;
+  const bool retryable = error.retryable() || error.kind == ErrorKind::kAuth;
+  const bool dead = !retryable || attempt >= sys.config->retry.max_attempts;
+  const auto delay = backoff_delay(sys.config->retry, attempt, error.retry_after, e_.rng_);
+  if (dead) ++rep.dead;
+  e_.log_->warn("{}: {} {} {} failed (attempt {}{}): {}", sys.name(), to_string(entry.write.op),
+                to_string(entry.write.kind), entry.write.entity_id, attempt, dead ? ", dead letter" : "",
+                error.describe());
+  return e_.store_.mark_failed(entry.id, error.describe(), store::Clock::now() + delay, dead);
+}
+
+}  // namespace coopsync::engine

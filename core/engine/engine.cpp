@@ -1,0 +1,188 @@
+#include "core/engine/engine.hpp"
+
+#include "core/engine/fault_points.hpp"
+#include "core/engine/pass_run.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace coopsync::engine {
+
+std::size_t PassReport::total_writes() const {
+  std::size_t n = 0;
+  for (const auto& [name, r] : systems) n += r.writes();
+  return n;
+}
+
+bool PassReport::unreachable() const {
+  for (const auto& [name, r] : systems) {
+    if (r.error && (r.error->kind == ErrorKind::kAuth || r.error->kind == ErrorKind::kTransient)) return true;
+  }
+  return false;
+}
+
+Engine::Engine(const config::Config& config, store::Store& store, std::vector<SystemRuntime> systems,
+               std::shared_ptr<spdlog::logger> logger)
+    : config_(config), store_(store), systems_(std::move(systems)), log_(std::move(logger)),
+      rng_(std::random_device{}()) {
+  if (!log_) log_ = spdlog::default_logger();
+}
+
+PassRun::PassRun(Engine& engine, const PassOptions& options)
+    : e_(engine), options_(options), now_(now_iso()) {}
+
+bool PassRun::selected(const SystemRuntime& s) const {
+  return options_.only_systems.empty() || options_.only_systems.count(s.name());
+}
+
+bool PassRun::selected(EntityKind kind) const {
+  return options_.only_kinds.empty() || options_.only_kinds.count(kind);
+}
+
+Status PassRun::load_blocked() {
+  auto open = e_.store_.list_conflicts(false);
+  if (!open.ok()) return std::move(open).error();
+  for (const auto& c : *open) {
+    for (const auto& id : c.candidates) blocked_.insert(id);
+  }
+  return ok_status();
+}
+
+namespace {
+
+// One capacity for all systems: registered registrations of an event never exceed its
+// capacity. The earliest registrations keep their seats; later ones are wait-listed (or
+// refused) per policy, and that status is then written to every system.
+Status settle_capacity(PassRun& run, store::Store& store, config::FullPolicy policy) {
+  auto events = store.snapshots_of(EntityKind::kEvent);
+  if (!events.ok()) return std::move(events).error();
+  std::map<std::string, long long> capacity;
+  for (const auto& e : *events) {
+    if (e.fields.contains(field::kCapacity) && e.fields[field::kCapacity].is_number_integer()) {
+      capacity[e.entity_id] = e.fields[field::kCapacity].get<long long>();
+    }
+  }
+  if (capacity.empty()) return ok_status();
+  auto regs = store.snapshots_of(EntityKind::kRegistration);
+  if (!regs.ok()) return std::move(regs).error();
+  std::map<std::string, std::vector<store::Snapshot*>> by_event;
+  for (auto& r : *regs) {
+    if (!r.fields.contains(field::kEvent) || !r.fields[field::kEvent].is_string()) continue;
+    if (r.fields.value(field::kStatus, std::string()) != "registered") continue;
+    if (r.fields.contains("_meta") && r.fields["_meta"].value("deleted", false)) continue;
+    by_event[r.fields[field::kEvent].get<std::string>()].push_back(&r);
+  }
+  const auto stamp = [](const store::Snapshot* s) {
+    const auto& m = s->fields.contains("_meta") ? s->fields["_meta"] : Fields();
+    if (m.is_object() && m.contains("at") && m["at"].contains(field::kStatus)) return m["at"][field::kStatus].get<std::string>();
+    return std::string();
+  };
+  return store.transaction([&]() -> Status {
+    for (auto& [event, list] : by_event) {
+      auto cap = capacity.find(event);
+      if (cap == capacity.end() || static_cast<long long>(list.size()) <= cap->second) continue;
+      std::stable_sort(list.begin(), list.end(), [&](auto* a, auto* b) {
+        return std::make_pair(stamp(a), a->entity_id) < std::make_pair(stamp(b), b->entity_id);
+      });
+      for (std::size_t i = static_cast<std::size_t>(std::max<long long>(0, cap->second)); i < list.size(); ++i) {
+        store::Snapshot s = *list[i];
+        s.fields[field::kStatus] = policy == config::FullPolicy::kWaitlist ? "waitlisted" : "cancelled";
+        if (auto st = store.put_snapshot(s); !st.ok()) return st;
+        store::AuditEntry a;
+        a.entity_id = s.entity_id;
+        a.action = "capacity";
+        a.details = {{"event", event}, {"capacity", cap->second}, {"status", s.fields[field::kStatus]}};
+        if (auto st = store.append_audit(a); !st.ok()) return st;
+      }
+    }
+    (void)run;
+    return ok_status();
+  });
+}
+
+Status count_after(store::Store& store, const std::vector<SystemRuntime>& systems, PassReport& report) {
+  auto open = store.list_conflicts(false);
+  if (!open.ok()) return std::move(open).error();
+  report.open_conflicts = open->size();
+  report.dead_letters = 0;
+  report.pending = 0;
+  for (const auto& s : systems) {
+    auto dead = store.count_outbox(s.name(), store::OutboxState::kDead);
+    if (!dead.ok()) return std::move(dead).error();
+    auto pending = store.count_outbox(s.name(), store::OutboxState::kPending);
+    if (!pending.ok()) return std::move(pending).error();
+    report.dead_letters += *dead;
+    report.pending += *pending;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<PassReport> Engine::run_pass(const PassOptions& options) {
+  PassRun run(*this, options);
+  for (auto& sys : systems_) {
+    sys.unavailable.reset();
+    if (!run.selected(sys)) continue;
+    run.report().systems[sys.name()];
+    if (auto st = sys.connector->check(); !st.ok()) {
+      log_->error("{}: unavailable: {}", sys.name(), st.error().describe());
+      sys.unavailable = st.error();
+      run.report().systems[sys.name()].error = st.error();
+    }
+  }
+  const auto pull_and_plan = [&]() -> Status {
+    if (auto st = run.load_blocked(); !st.ok()) return st;
+    for (EntityKind kind : kAllKinds) {
+      if (!run.selected(kind)) continue;
+      if (auto st = run.pull_kind(kind); !st.ok()) return st;
+      if (kind == EntityKind::kRegistration) {
+        if (auto st = settle_capacity(run, store_, config_.engine.when_full); !st.ok()) return st;
+      }
+    }
+    std::vector<store::OutboxEntry> planned;
+    for (EntityKind kind : kAllKinds) {
+      if (!run.selected(kind)) continue;
+      auto entries = run.plan_kind(kind);
+      if (!entries.ok()) return std::move(entries).error();
+      for (auto& e : *entries) planned.push_back(std::move(e));
+    }
+    for (const auto& e : planned) {
+      ++run.report().systems[e.system].planned;
+      if (options.dry_run) run.report().planned.push_back({e.system, e.write, e.reason});
+    }
+    if (options.dry_run) return ok_status();
+    auto st = store_.transaction([&]() -> Status { return store_.enqueue(planned); });
+    crash_point("after_outbox_write");
+    return st;
+  };
+
+  if (options.dry_run) {
+    // The dry run is the real pass inside one transaction that is rolled back: it shows
+    // exactly what the real pass would plan, and writes nothing anywhere.
+    const std::string sentinel = "dry run: rolled back";
+    Status inner = ok_status();
+    auto st = store_.transaction([&]() -> Status {
+      inner = pull_and_plan();
+      if (!inner.ok()) return inner;
+      return make_error(ErrorKind::kCancelled, sentinel);
+    });
+    if (!inner.ok()) return std::move(inner).error();
+    if (st.ok() || st.error().message != sentinel) {
+      return make_error(ErrorKind::kInternal, "dry run did not roll back");
+    }
+  } else {
+    if (auto st = pull_and_plan(); !st.ok()) return std::move(st).error();
+    if (options.apply) {
+      for (auto& sys : systems_) {
+        if (!run.selected(sys)) continue;
+        if (auto st = run.apply_system(sys); !st.ok()) return std::move(st).error();
+      }
+    }
+  }
+  if (auto st = count_after(store_, systems_, run.report()); !st.ok()) return std::move(st).error();
+  return std::move(run.report());
+}
+
+}  // namespace coopsync::engine

@@ -1,0 +1,84 @@
+#pragma once
+// Internal to the engine: the state of one pass, shared by pull.cpp, plan.cpp, apply.cpp.
+#include "core/engine/engine.hpp"
+#include "core/engine/field_hash.hpp"
+#include "core/engine/merge.hpp"
+
+#include <spdlog/logger.h>
+
+#include <set>
+#include <unordered_map>
+
+namespace coopsync::engine {
+
+// Reserved values of Entity::merged_into.
+inline constexpr const char* kIgnored = "!ignored";      // a conflict settled against it
+inline constexpr const char* kForgotten = "!forgotten";  // erasure in progress
+// Marker in a link's field hashes: the system no longer holds the record actively (it was
+// deleted or left scope there, or we disabled it), so there is nothing left to disable.
+inline constexpr const char* kAbsent = "_absent";
+
+class PassRun {
+ public:
+  PassRun(Engine& engine, const PassOptions& options);
+
+  // Pull every selected system for `kind`, resolve and merge each record (durable per page).
+  Status pull_kind(EntityKind kind);
+  // Plan every entity of `kind` against every selected system; returns the entries.
+  Result<std::vector<store::OutboxEntry>> plan_kind(EntityKind kind);
+  // Carry out due outbox entries of one system.
+  Status apply_system(SystemRuntime& system);
+
+  PassReport& report() { return report_; }
+  bool selected(const SystemRuntime& s) const;
+  bool selected(EntityKind kind) const;
+  Status load_blocked();  // entities named by open conflicts: no write until settled
+
+ private:
+  // pull.cpp
+  Status pull_system(SystemRuntime& system, EntityKind kind);
+  Status handle_record(SystemRuntime& system, ExternalRecord& record);
+  Status handle_deletion(SystemRuntime& system, const store::Link& link, const std::string& entity_id);
+  Result<std::optional<std::string>> translate_refs_in(const SystemRuntime& system, EntityKind kind, Fields& fields);
+  struct Resolution {
+    std::string entity_id;
+    std::string rule;           // "new", "email", "phone", "slug", "pair", "conflict"
+    std::string matched_value;
+  };
+  Result<Resolution> resolve(SystemRuntime& system, EntityKind kind, const ExternalRecord& record,
+                             const Fields& canonical);
+  Result<bool> forgotten(EntityKind kind, const Fields& fields);
+  Status merge_into(SystemRuntime& system, const store::Link& link, EntityKind kind,
+                    const Fields& canonical, const std::string& record_time, bool first_sight);
+  Status save_entity_state(const std::string& entity_id, EntityKind kind, const Fields& merged);
+  std::map<std::string, std::string> owners(EntityKind kind) const;
+
+  // plan.cpp
+  void plan_entity(const store::Snapshot& snap, const std::map<std::string, const store::Link*>& links_by_system,
+                   const std::unordered_map<std::string, const store::Snapshot*>& all,
+                   std::vector<store::OutboxEntry>& out);
+
+  // apply.cpp
+  Status apply_batch(SystemRuntime& system, std::vector<store::OutboxEntry>& batch);
+  Status settle(SystemRuntime& system, const store::OutboxEntry& entry, const Write& write,
+                const WriteResult& result);
+  Status fail(SystemRuntime& system, const store::OutboxEntry& entry, const Error& error);
+
+ public:
+  Engine& e_;
+  PassOptions options_;
+  PassReport report_;
+  std::string now_;  // ISO UTC, one per pass
+  std::set<std::string> blocked_;
+  // Keys whose normalised values identify an entity of a kind (identity rules).
+  std::vector<std::string> identity_rules(EntityKind kind) const;
+};
+
+// Identity keys of a canonical state: [(rule, normalised value)] for the kind's rules.
+std::vector<std::pair<std::string, std::string>> identity_keys(
+    EntityKind kind, const Fields& fields, const std::vector<std::string>& rules);
+
+// Time of now as canonical ISO-8601 UTC.
+std::string now_iso();
+
+}  // namespace coopsync::engine

@@ -1,0 +1,155 @@
+// Plan: for every entity and every system in scope, compare the projection the system
+// should hold with what its link says it holds, field by field. Equal means nothing to
+// write (echo suppression: our own write read back changes nothing). Differences become
+// outbox entries whose key is derived from their content, so planning twice enqueues once.
+#include "core/engine/pass_run.hpp"
+#include "core/model/normalize.hpp"
+
+#include <algorithm>
+
+namespace coopsync::engine {
+
+namespace {
+
+bool is_deleted(const Fields& f) {
+  return f.contains("_meta") && f["_meta"].is_object() && f["_meta"].value("deleted", false);
+}
+
+// Whether the entity should exist (actively) in the systems, derived from its own state and,
+// for memberships and registrations, from the entities they join.
+bool effective(EntityKind kind, const Fields& f,
+               const std::unordered_map<std::string, const store::Snapshot*>& all) {
+  if (is_deleted(f)) return false;
+  if (kind == EntityKind::kPerson) return f.value(field::kActive, true) != false;
+  for (const auto& ref : ref_fields(kind)) {
+    if (ref.target == EntityKind::kGroup && kind == EntityKind::kGroup) continue;  // parent
+    if (!f.contains(ref.name) || !f[ref.name].is_string()) continue;
+    auto it = all.find(f[ref.name].get<std::string>());
+    if (it == all.end()) continue;
+    if (!effective(ref.target, it->second->fields, all)) return false;
+  }
+  return true;
+}
+
+Fields project(const Fields& canonical, const std::vector<std::string>& names) {
+  Fields out = Fields::object();
+  for (const auto& n : names) {
+    if (canonical.contains(n)) out[n] = canonical[n];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
+  std::vector<store::OutboxEntry> out;
+  auto snaps = e_.store_.snapshots_of(kind);
+  if (!snaps.ok()) return std::move(snaps).error();
+  // Entities joined by memberships/registrations, to know whether they are still effective.
+  std::vector<store::Snapshot> related;
+  std::unordered_map<std::string, const store::Snapshot*> all;
+  for (const auto& ref : ref_fields(kind)) {
+    if (ref.target == kind) continue;
+    auto more = e_.store_.snapshots_of(ref.target);
+    if (!more.ok()) return std::move(more).error();
+    for (auto& s : *more) related.push_back(std::move(s));
+  }
+  for (const auto& s : related) all[s.entity_id] = &s;
+  for (const auto& s : *snaps) all[s.entity_id] = &s;
+
+  std::map<std::string, std::unordered_map<std::string, store::Link>> links;  // system -> entity -> link
+  for (auto& sys : e_.systems_) {
+    if (!selected(sys) || sys.policy(kind) == nullptr) continue;
+    auto in = e_.store_.links_in(sys.name(), kind);
+    if (!in.ok()) return std::move(in).error();
+    auto& m = links[sys.name()];
+    for (auto& l : *in) m.emplace(l.entity_id, std::move(l));
+  }
+  for (const auto& snap : *snaps) {
+    if (blocked_.count(snap.entity_id)) continue;
+    std::map<std::string, const store::Link*> by_system;
+    for (auto& [system, m] : links) {
+      auto it = m.find(snap.entity_id);
+      if (it != m.end()) by_system[system] = &it->second;
+    }
+    plan_entity(snap, by_system, all, out);
+  }
+  return out;
+}
+
+void PassRun::plan_entity(const store::Snapshot& snap,
+                          const std::map<std::string, const store::Link*>& links_by_system,
+                          const std::unordered_map<std::string, const store::Snapshot*>& all,
+                          std::vector<store::OutboxEntry>& out) {
+  const EntityKind kind = snap.kind;
+  const bool live = effective(kind, snap.fields, all);
+  for (auto& sys : e_.systems_) {
+    if (!selected(sys)) continue;
+    const auto* pol = sys.policy(kind);
+    const auto* cap = sys.capability(kind);
+    if (pol == nullptr || cap == nullptr) continue;
+    const auto fields = sys.synced_fields(kind);
+    Fields proj = project(snap.fields, fields);
+    auto lit = links_by_system.find(sys.name());
+    const store::Link* link = lit == links_by_system.end() ? nullptr : lit->second;
+    const FieldHashes known = link ? decode_hashes(link->hash) : FieldHashes{};
+
+    Write w;
+    w.entity_id = snap.entity_id;
+    w.kind = kind;
+    w.fields = proj;
+    std::string reason;
+    if (!live) {
+      if (link == nullptr || pol->on_delete == config::DeletePolicy::kIgnore) continue;
+      if (known.count(kAbsent)) continue;  // gone or disabled there already
+      const bool can_disable = cap->disable;
+      if (pol->on_delete == config::DeletePolicy::kDelete || !can_disable) {
+        if (!cap->remove) continue;
+        w.op = WriteOp::kDelete;
+      } else {
+        // Already disabled there (we did it, or it was read back so): nothing to do.
+        auto a = known.find(field::kActive);
+        if (kind == EntityKind::kPerson && a != known.end() && a->second == hash_value(false)) continue;
+        w.op = WriteOp::kDisable;
+      }
+      reason = kind == EntityKind::kPerson ? "person left" : std::string(to_string(kind)) + " removed";
+    } else if (link == nullptr) {
+      if (!pol->create || !cap->create) continue;
+      w.op = WriteOp::kCreate;
+      for (auto it = proj.begin(); it != proj.end(); ++it) w.changed.push_back(it.key());
+      reason = "not yet in " + sys.name();
+    } else {
+      for (auto it = proj.begin(); it != proj.end(); ++it) {
+        auto k = known.find(it.key());
+        if (k == known.end() || k->second != hash_value(it.value())) w.changed.push_back(it.key());
+      }
+      if (w.changed.empty()) continue;  // the system already holds exactly this
+      const bool reactivate = kind == EntityKind::kPerson &&
+                              std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end() &&
+                              proj.value(field::kActive, true) == true;
+      if (reactivate && cap->disable) {
+        w.op = WriteOp::kEnable;
+      } else {
+        if (!pol->update || !cap->update) continue;
+        w.op = WriteOp::kUpdate;
+      }
+      reason = "changed: ";
+      for (std::size_t i = 0; i < w.changed.size(); ++i) reason += (i ? "," : "") + w.changed[i];
+    }
+    if (link != nullptr) {
+      w.external_id = link->external_id;
+      w.version = link->version;
+    }
+    // The key names what is written, not when: the same plan made twice is one entry.
+    w.key = hash_text(sys.name() + "|" + snap.entity_id + "|" + to_string(w.op) + "|" +
+                      (link ? link->external_id : std::string()) + "|" + proj.dump());
+    store::OutboxEntry entry;
+    entry.key = w.key;
+    entry.system = sys.name();
+    entry.write = std::move(w);
+    entry.reason = std::move(reason);
+    out.push_back(std::move(entry));
+  }
+}
+
+}  // namespace coopsync::engine

@@ -1,0 +1,393 @@
+// Pull, resolve and merge: every record a system reports is joined to its entity (by its
+// link, or by the identity rules), merged field by field into the snapshot, and the link
+// remembers what the system held. One transaction per page, cursor included.
+#include "core/engine/fault_points.hpp"
+#include "core/engine/pass_run.hpp"
+#include "core/model/normalize.hpp"
+
+#include <chrono>
+
+namespace coopsync::engine {
+
+namespace {
+std::string stream_name(EntityKind kind) { return std::string("kind:") + to_string(kind); }
+
+Fields restrict(const Fields& fields, const std::vector<std::string>& names) {
+  Fields out = Fields::object();
+  for (const auto& n : names) {
+    if (fields.contains(n)) out[n] = fields[n];
+  }
+  return out;
+}
+}  // namespace
+
+std::string now_iso() {
+  return format_instant(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+std::vector<std::string> PassRun::identity_rules(EntityKind kind) const {
+  auto it = e_.config_.identity.match.find(kind);
+  if (it != e_.config_.identity.match.end()) return it->second;
+  switch (kind) {
+    case EntityKind::kPerson: return {field::kEmail, field::kPhone};
+    case EntityKind::kGroup: return {field::kSlug};
+    case EntityKind::kMembership:
+    case EntityKind::kRegistration: return {"pair"};
+    case EntityKind::kEvent: return {};
+  }
+  return {};
+}
+
+std::vector<std::pair<std::string, std::string>> identity_keys(
+    EntityKind kind, const Fields& fields, const std::vector<std::string>& rules) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& rule : rules) {
+    if (rule == "pair") {
+      // A membership or registration is identified by the two entities it joins.
+      const auto refs = ref_fields(kind);
+      std::string value;
+      bool complete = refs.size() >= 2;
+      for (const auto& ref : refs) {
+        if (!fields.contains(ref.name) || !fields[ref.name].is_string()) {
+          complete = false;
+          break;
+        }
+        value += (value.empty() ? "" : "|") + fields[ref.name].get<std::string>();
+      }
+      if (complete) keys.emplace_back(rule, value);
+      continue;
+    }
+    if (fields.contains(rule) && fields[rule].is_string() && !fields[rule].get<std::string>().empty()) {
+      std::string v = fields[rule].get<std::string>();
+      if (rule != field::kEmail && rule != field::kPhone) {
+        for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      keys.emplace_back(rule, v);
+    }
+  }
+  return keys;
+}
+
+std::map<std::string, std::string> PassRun::owners(EntityKind kind) const {
+  std::map<std::string, std::string> out;
+  for (const auto& sys : e_.systems_) {
+    if (const auto* pol = sys.policy(kind)) {
+      for (const auto& f : pol->owns) out.emplace(f, sys.name());
+    }
+  }
+  return out;
+}
+
+Status PassRun::pull_kind(EntityKind kind) {
+  for (auto& sys : e_.systems_) {
+    if (!selected(sys) || sys.unavailable) continue;
+    const auto* pol = sys.policy(kind);
+    const auto* cap = sys.capability(kind);
+    if (pol == nullptr || cap == nullptr || !pol->read || !cap->read) continue;
+    if (auto st = pull_system(sys, kind); !st.ok()) return st;
+  }
+  return ok_status();
+}
+
+Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
+  auto& rep = report_.systems[sys.name()];
+  const std::string stream = stream_name(kind);
+  auto cursor = e_.store_.get_cursor(sys.name(), stream);
+  if (!cursor.ok()) return std::move(cursor).error();
+  std::string position = *cursor;
+  const bool from_start = position.empty();
+  bool listing_complete = false;
+  std::set<std::string> seen;
+  for (int page_no = 0; page_no < 100000; ++page_no) {
+    auto page = sys.connector->changes(kind, position, options_.wait);
+    if (!page.ok()) {
+      const Error& err = page.error();
+      e_.log_->warn("{}: reading {} failed: {}", sys.name(), to_string(kind), err.describe());
+      if (err.kind == ErrorKind::kAuth) sys.unavailable = err;
+      if (!rep.error) rep.error = err;
+      return ok_status();  // other systems go on; this one's cursor stays where it was
+    }
+    crash_point("after_pull");
+    auto st = e_.store_.transaction([&]() -> Status {
+      for (auto& record : page->records) {
+        record.kind = kind;
+        if (from_start) seen.insert(record.external_id);
+        ++rep.read;
+        if (auto s = handle_record(sys, record); !s.ok()) return s;
+      }
+      return e_.store_.set_cursor(sys.name(), stream, page->cursor);
+    });
+    if (!st.ok()) return st;
+    position = page->cursor;
+    if (!page->has_more) {
+      listing_complete = from_start && page->full_listing;
+      break;
+    }
+  }
+  if (!listing_complete) return ok_status();
+  // A complete listing from the start: linked records it did not list are gone there.
+  auto links = e_.store_.links_in(sys.name(), kind);
+  if (!links.ok()) return std::move(links).error();
+  return e_.store_.transaction([&]() -> Status {
+    for (const auto& link : *links) {
+      if (seen.count(link.external_id)) continue;
+      ExternalRecord gone;
+      gone.kind = kind;
+      gone.external_id = link.external_id;
+      gone.deleted = true;
+      if (auto s = handle_record(sys, gone); !s.ok()) return s;
+    }
+    return ok_status();
+  });
+}
+
+Result<bool> PassRun::forgotten(EntityKind kind, const Fields& fields) {
+  if (kind != EntityKind::kPerson) return false;
+  auto salt = e_.store_.salt();
+  if (!salt.ok()) return std::move(salt).error();
+  for (const auto& [key, value] : identity_keys(kind, fields, {field::kEmail, field::kPhone})) {
+    auto hit = e_.store_.is_forgotten(hash_text(*salt + "|" + key + "|" + value));
+    if (!hit.ok()) return std::move(hit).error();
+    if (*hit) return true;
+  }
+  return false;
+}
+
+// Replaces a record's refs (external ids of the same system) with canonical ids. Returns
+// the name of a ref that is not linked yet, if any (the record then waits).
+Result<std::optional<std::string>> PassRun::translate_refs_in(const SystemRuntime& sys, EntityKind kind,
+                                                              Fields& fields) {
+  for (const auto& ref : ref_fields(kind)) {
+    if (!fields.contains(ref.name) || fields[ref.name].is_null()) continue;
+    const std::string ext = fields[ref.name].is_string() ? fields[ref.name].get<std::string>()
+                                                         : fields[ref.name].dump();
+    auto link = e_.store_.find_link(sys.name(), ref.target, ext);
+    if (!link.ok()) return std::move(link).error();
+    if (!link->has_value()) return std::optional<std::string>(std::string(ref.name) + "=" + ext);
+    fields[ref.name] = (*link)->entity_id;
+  }
+  return std::optional<std::string>();
+}
+
+Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
+  const EntityKind kind = record.kind;
+  auto link = e_.store_.find_link(sys.name(), kind, record.external_id);
+  if (!link.ok()) return std::move(link).error();
+  if (record.deleted) {
+    if (!link->has_value()) return ok_status();  // never knew it: nothing to propagate
+    return handle_deletion(sys, **link, (*link)->entity_id);
+  }
+  Fields canonical = restrict(record.fields, sys.synced_fields(kind));
+  normalize_fields(kind, canonical, e_.config_.identity.default_region);
+  auto missing = translate_refs_in(sys, kind, canonical);
+  if (!missing.ok()) return std::move(missing).error();
+  if (missing->has_value()) {
+    e_.log_->debug("{}: {} {} waits for {}", sys.name(), to_string(kind), record.external_id, **missing);
+    return ok_status();
+  }
+
+  if (link->has_value()) {
+    auto entity = e_.store_.get_entity((*link)->entity_id);
+    if (!entity.ok()) return std::move(entity).error();
+    if (!entity->has_value() || !(*entity)->merged_into.empty()) return ok_status();  // ignored / erased
+    return merge_into(sys, **link, kind, canonical, record.updated_at, false);
+  }
+
+  auto is_forgotten = forgotten(kind, canonical);
+  if (!is_forgotten.ok()) return std::move(is_forgotten).error();
+  if (*is_forgotten) {
+    e_.log_->info("{}: {} {} matches an erased person: not imported", sys.name(), to_string(kind),
+                  record.external_id);
+    return ok_status();
+  }
+  auto resolution = resolve(sys, kind, record, canonical);
+  if (!resolution.ok()) return std::move(resolution).error();
+  store::Link fresh;
+  fresh.system = sys.name();
+  fresh.kind = kind;
+  fresh.external_id = record.external_id;
+  fresh.entity_id = resolution->entity_id;
+  fresh.version = record.version;
+  fresh.rule = resolution->rule;
+  fresh.matched_value = resolution->matched_value;
+  if (auto st = e_.store_.insert_link(fresh); !st.ok()) return st;
+  if (resolution->rule != "new" && resolution->rule != "conflict") ++report_.systems[sys.name()].linked;
+  store::AuditEntry audit;
+  audit.entity_id = fresh.entity_id;
+  audit.action = "link";
+  audit.from_system = sys.name();
+  audit.details = {{"external_id", record.external_id}, {"rule", fresh.rule}, {"matched", fresh.matched_value}};
+  if (auto st = e_.store_.append_audit(audit); !st.ok()) return st;
+  return merge_into(sys, fresh, kind, canonical, record.updated_at, true);
+}
+
+Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind,
+                                              const ExternalRecord& record, const Fields& canonical) {
+  const auto rules = identity_rules(kind);
+  const auto keys = identity_keys(kind, canonical, rules);
+  std::vector<std::string> contenders;
+  std::string reason;
+  for (std::size_t r = 0; r < keys.size() && contenders.empty(); ++r) {
+    const auto& [rule, value] = keys[r];
+    auto found = e_.store_.match_identity(kind, rule, value);
+    if (!found.ok()) return std::move(found).error();
+    std::vector<std::string> live;
+    for (const auto& id : *found) {
+      auto ent = e_.store_.get_entity(id);
+      if (!ent.ok()) return std::move(ent).error();
+      if (ent->has_value() && (*ent)->merged_into.empty()) live.push_back(id);
+    }
+    if (live.empty()) continue;
+    if (live.size() > 1) {
+      contenders = live;
+      reason = std::to_string(live.size()) + " entities share " + rule + " " + value;
+      break;
+    }
+    auto existing = e_.store_.link_of(live[0], sys.name());
+    if (!existing.ok()) return std::move(existing).error();
+    if (existing->has_value()) {
+      if (rule == "pair") return Resolution{live[0], "duplicate", value};  // same pair twice in one system
+      contenders = {live[0]};
+      reason = sys.name() + " holds two records with " + rule + " " + value + ": " +
+               (*existing)->external_id + " and " + record.external_id;
+      break;
+    }
+    // A match on a later rule while an earlier rule's values differ is weak: ask a human.
+    auto snap = e_.store_.get_snapshot(live[0]);
+    if (!snap.ok()) return std::move(snap).error();
+    for (std::size_t earlier = 0; earlier < r && snap->has_value(); ++earlier) {
+      const auto& ek = keys[earlier].first;
+      const auto theirs = identity_keys(kind, (*snap)->fields, {ek});
+      if (!theirs.empty() && theirs[0].second != keys[earlier].second) {
+        contenders = {live[0]};
+        reason = "weak match on " + rule + " " + value + " but " + ek + " differs";
+        break;
+      }
+    }
+    if (!contenders.empty()) break;
+    return Resolution{live[0], rule, value};
+  }
+  auto entity = e_.store_.create_entity(kind);
+  if (!entity.ok()) return std::move(entity).error();
+  ++report_.new_entities;
+  if (contenders.empty()) return Resolution{entity->id, "new", ""};
+
+  // Ambiguous: the record gets an entity of its own, and every contender is blocked (no
+  // write anywhere) until `coopsync conflicts resolve` settles it. Never a guess.
+  store::Conflict c;
+  c.kind = kind;
+  c.system = sys.name();
+  c.external_id = record.external_id;
+  c.candidates = contenders;
+  c.candidates.push_back(entity->id);
+  c.reason = reason;
+  c.details = {{"record", canonical}};
+  auto id = e_.store_.add_conflict(c);
+  if (!id.ok()) return std::move(id).error();
+  ++report_.conflicts;
+  for (const auto& cand : c.candidates) blocked_.insert(cand);
+  e_.log_->warn("conflict #{}: {}", *id, reason);
+  return Resolution{entity->id, "conflict", reason};
+}
+
+Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKind kind,
+                           const Fields& canonical, const std::string& record_time, bool first_sight) {
+  auto snap = e_.store_.get_snapshot(link.entity_id);
+  if (!snap.ok()) return std::move(snap).error();
+  const Fields base = snap->has_value() ? (*snap)->fields : Fields::object();
+  const FieldHashes known = decode_hashes(link.hash);
+  MergeInput in;
+  in.system = sys.name();
+  in.snapshot = &base;
+  in.incoming = &canonical;
+  in.known = first_sight ? nullptr : &known;
+  in.fields = sys.synced_fields(kind);
+  in.owners = owners(kind);
+  in.policy = e_.config_.engine.conflict_policy;
+  in.prefer_system = e_.config_.engine.prefer_system;
+  in.record_time = record_time;
+  in.now = now_;
+  MergeOutcome out = merge_record(in);
+  if (out.merged.contains("_meta") && out.merged["_meta"].value("deleted", false)) {
+    out.merged["_meta"].erase("deleted");  // listed again: it exists (again)
+  }
+  if (!snap->has_value() || out.merged != base) {
+    if (auto st = save_entity_state(link.entity_id, kind, out.merged); !st.ok()) return st;
+  }
+  // The link now remembers what this system holds, field by field.
+  FieldHashes holds = known;
+  for (const auto& [f, h] : hash_fields(canonical)) holds[f] = h;
+  if (auto st = e_.store_.update_link_state(link.system, kind, link.external_id, link.version, encode_hashes(holds)); !st.ok()) {
+    return st;
+  }
+  if (!out.changes.empty() || !out.disputes.empty()) {
+    store::AuditEntry audit;
+    audit.entity_id = link.entity_id;
+    audit.action = "merge";
+    audit.from_system = sys.name();
+    for (const auto& c : out.changes) {
+      audit.details["changes"].push_back({{"field", c.field}, {"before", c.before}, {"after", c.after}, {"rule", c.rule}});
+    }
+    for (const auto& d : out.disputes) {
+      audit.details["disputes"].push_back({{"field", d.field}, {"kept", d.kept}, {"proposed", d.proposed}, {"rule", d.rule}});
+    }
+    if (auto st = e_.store_.append_audit(audit); !st.ok()) return st;
+  }
+  if (out.manual_conflict) {
+    store::Conflict c;
+    c.kind = kind;
+    c.system = sys.name();
+    c.external_id = link.external_id;
+    c.candidates = {link.entity_id};
+    c.reason = "concurrent changes to a field nobody owns (policy: manual)";
+    for (const auto& d : out.disputes) c.details["fields"].push_back({{"field", d.field}, {"kept", d.kept}, {"proposed", d.proposed}});
+    auto id = e_.store_.add_conflict(c);
+    if (!id.ok()) return std::move(id).error();
+    ++report_.conflicts;
+  }
+  return ok_status();
+}
+
+Status PassRun::save_entity_state(const std::string& entity_id, EntityKind kind, const Fields& merged) {
+  store::Snapshot s;
+  s.entity_id = entity_id;
+  s.kind = kind;
+  s.fields = merged;
+  if (auto st = e_.store_.put_snapshot(s); !st.ok()) return st;
+  return e_.store_.set_identity_keys(entity_id, kind, identity_keys(kind, merged, identity_rules(kind)));
+}
+
+// A record is gone from a system (deleted there, or out of the configured scope). If that
+// system decides existence (it owns `active`, or nobody does), the entity leaves: a person
+// becomes inactive, anything else is deleted. Otherwise only the link goes, so that the
+// entity is projected there again.
+Status PassRun::handle_deletion(SystemRuntime& sys, const store::Link& link, const std::string& entity_id) {
+  const auto own = owners(link.kind);
+  const auto it = own.find(field::kActive);
+  const bool decides = it == own.end() || it->second == sys.name();
+  if (!decides) return e_.store_.delete_link(link.system, link.kind, link.external_id);
+  auto snap = e_.store_.get_snapshot(entity_id);
+  if (!snap.ok()) return std::move(snap).error();
+  Fields fields = snap->has_value() ? (*snap)->fields : Fields::object();
+  FieldHashes holds = decode_hashes(link.hash);
+  if (link.kind == EntityKind::kPerson) {
+    if (fields.value(field::kActive, true) == false) return ok_status();
+    fields[field::kActive] = false;
+    holds[field::kActive] = hash_value(false);
+  } else {
+    if (fields.contains("_meta") && fields["_meta"].value("deleted", false)) return ok_status();
+    fields["_meta"]["deleted"] = true;
+    holds = {{kAbsent, "1"}};
+  }
+  auto st = e_.store_.update_link_state(link.system, link.kind, link.external_id, link.version, encode_hashes(holds));
+  if (!st.ok()) return st;
+  store::AuditEntry audit;
+  audit.entity_id = entity_id;
+  audit.action = link.kind == EntityKind::kPerson ? "deactivate" : "delete";
+  audit.from_system = sys.name();
+  audit.details = {{"external_id", link.external_id}};
+  if (auto s = e_.store_.append_audit(audit); !s.ok()) return s;
+  return save_entity_state(entity_id, link.kind, fields);
+}
+
+}  // namespace coopsync::engine

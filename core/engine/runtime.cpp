@@ -1,0 +1,75 @@
+#include "core/engine/runtime.hpp"
+
+#include <algorithm>
+
+namespace coopsync::engine {
+
+const config::KindPolicy* SystemRuntime::policy(EntityKind kind) const {
+  auto it = config->kinds.find(kind);
+  if (it == config->kinds.end()) return nullptr;
+  if (capability(kind) == nullptr) return nullptr;
+  return &it->second;
+}
+
+const KindCapabilities* SystemRuntime::capability(EntityKind kind) const {
+  return connector == nullptr ? nullptr : connector->capabilities().of(kind);
+}
+
+std::vector<std::string> SystemRuntime::synced_fields(EntityKind kind) const {
+  const auto* cap = capability(kind);
+  const auto* pol = policy(kind);
+  std::vector<std::string> out;
+  if (cap == nullptr || pol == nullptr) return out;
+  for (const auto& f : cap->fields) {
+    if (pol->fields.empty() || std::find(pol->fields.begin(), pol->fields.end(), f) != pol->fields.end()) {
+      out.push_back(f);
+    }
+  }
+  return out;
+}
+
+Result<LiveSystems> build_systems(const config::Config& config, store::Store& store,
+                                  const ConnectorRegistry& registry,
+                                  std::shared_ptr<spdlog::logger> logger, HttpFactory make_http) {
+  LiveSystems live;
+  if (!make_http) make_http = [](const http::ClientOptions& o) { return http::make_curl_client(o); };
+  live.states.reserve(config.systems.size());
+  for (const auto& sys : config.systems) {
+    if (!sys.enabled) continue;
+    const ConnectorInfo* info = registry.find(sys.type);
+    if (info == nullptr) {
+      return make_error(ErrorKind::kInvalidInput,
+                        "system '" + sys.name + "': no connector of type '" + sys.type + "' in this build");
+    }
+    live.states.push_back(store.state_for(sys.name));
+    ConnectorContext ctx;
+    ctx.name = sys.name;
+    ctx.settings = sys.settings;
+    ctx.make_http = [make_http, name = sys.name](const http::ClientOptions& o) {
+      http::ClientOptions copy = o;
+      if (copy.system.empty()) copy.system = name;
+      return make_http(copy);
+    };
+    ctx.state = live.states.back().get();
+    ctx.logger = logger;
+    ctx.default_region = config.identity.default_region;
+    auto made = info->make(ctx);
+    if (!made.ok()) {
+      Error err = std::move(made).error();
+      err.message = "system '" + sys.name + "' (" + sys.type + "): " + err.message;
+      return err;
+    }
+    live.connectors.push_back(std::move(made).value());
+  }
+  std::size_t i = 0;
+  for (const auto& sys : config.systems) {
+    if (!sys.enabled) continue;
+    SystemRuntime rt;
+    rt.config = &sys;
+    rt.connector = live.connectors[i++].get();
+    live.runtimes.push_back(rt);
+  }
+  return live;
+}
+
+}  // namespace coopsync::engine
