@@ -1,0 +1,401 @@
+// Opening the SQLite store, transactions, entities and links.
+#include "core/store/sqlite_store.hpp"
+
+#include "core/store/codec.hpp"
+#include "core/store/migrations.hpp"
+#include "core/store/sqlite_sql.hpp"
+#include "core/util/uuid.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace coopsync::store {
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+Error path_error(const std::string& path, const std::string& what, int err) {
+  return make_error(ErrorKind::kInvalidInput,
+                    "store " + path + ": " + what + ": " + std::strerror(err));
+}
+
+// Creates the file 0600 ourselves (SQLite would use 0644 minus umask) and reads the header
+// of an existing one, so that a file which is not a store is refused before SQLite may
+// write to it.
+Result<std::string> create_or_read_header(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    int rc = ::fchmod(fd, 0600);  // whatever the umask left
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return path_error(path, "cannot set mode 0600", err);
+    return std::string();
+  }
+  if (errno != EEXIST) return path_error(path, "cannot create", errno);
+  fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return path_error(path, "cannot open", errno);
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return make_error(ErrorKind::kInvalidInput, "store " + path + " is not a regular file");
+  }
+  std::string header(100, '\0');
+  ssize_t n = ::pread(fd, header.data(), header.size(), 0);
+  int err = errno;
+  // Closed before SQLite opens the file: closing any descriptor of a file drops the
+  // process's POSIX locks on it, which would silently break SQLite's locking later.
+  ::close(fd);
+  if (n < 0) return path_error(path, "cannot read", err);
+  header.resize(static_cast<std::size_t>(n));
+  return header;
+}
+
+// SQLite gives -wal and -shm the main file's mode; make sure they are no wider.
+void tighten_sidecars(const std::string& path) {
+  struct stat main_st {};
+  if (::stat(path.c_str(), &main_st) != 0) return;
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::string side = path + suffix;
+    struct stat st {};
+    if (::stat(side.c_str(), &st) == 0 && (st.st_mode & 07777 & ~(main_st.st_mode & 07777)) != 0) {
+      (void)::chmod(side.c_str(), main_st.st_mode & 0600);
+    }
+  }
+}
+
+Status as_invalid_when_not_a_db(Status st, int code) {
+  if (st.ok()) return st;
+  int primary = code & 0xff;
+  if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT) {
+    return make_error(ErrorKind::kInvalidInput, st.error().message +
+                                                    " (not a usable SQLite database; nothing was written)");
+  }
+  return st;
+}
+
+Result<Link> read_link(const sqlite::Stmt& row, const std::string& path) {
+  Link link;
+  link.system = row.text(0);
+  std::string kind = row.text(1);
+  auto parsed = parse_entity_kind(kind);
+  if (!parsed) {
+    return make_error(ErrorKind::kInternal, "store " + path + ": link has unknown kind \"" + kind + "\"");
+  }
+  link.kind = *parsed;
+  link.external_id = row.text(2);
+  link.entity_id = row.text(3);
+  link.version = row.text(4);
+  link.hash = row.text(5);
+  link.rule = row.text(6);
+  link.matched_value = row.text(7);
+  link.created_at = from_millis(row.integer(8));
+  return link;
+}
+
+Result<std::vector<Link>> read_links(sqlite::Stmt& stmt, const std::string& path) {
+  std::vector<Link> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    auto link = read_link(stmt, path);
+    if (!link.ok()) return std::move(link).error();
+    out.push_back(std::move(*link));
+  }
+}
+
+std::string describe(const std::string& system, EntityKind kind, const std::string& external_id) {
+  return system + " " + to_string(kind) + " " + external_id;
+}
+
+}  // namespace
+
+Result<StorePtr> open_sqlite_store(const std::string& path) {
+  auto store = SqliteStore::open(path);
+  if (!store.ok()) return std::move(store).error();
+  return StorePtr(std::move(*store));
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) {
+  if (path.empty()) return make_error(ErrorKind::kInvalidInput, "store path is empty");
+  auto header = create_or_read_header(path);
+  if (!header.ok()) return std::move(header).error();
+  if (auto info = sqlite::check_header(path, *header); !info.ok()) return std::move(info).error();
+
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
+                           nullptr);
+  auto db = std::make_unique<sqlite::Db>(handle, path);  // closes `handle` on every path
+  if (rc != SQLITE_OK) {
+    return as_invalid_when_not_a_db(db->error("open", rc), rc).error();
+  }
+  sqlite3_busy_timeout(handle, kBusyTimeoutMs);
+  sqlite3_extended_result_codes(handle, 1);
+
+  // Nothing is written before these checks pass.
+  if (auto st = sqlite::check_opened(*db); !st.ok()) {
+    return as_invalid_when_not_a_db(std::move(st), sqlite3_extended_errcode(handle)).error();
+  }
+  {  // scoped: the statement is reset before anything else runs
+    auto mode = db->prepare("PRAGMA journal_mode = WAL", "enable WAL");
+    if (!mode.ok()) return std::move(mode).error();
+    auto row = mode->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row || mode->text(0) != "wal") {
+      return db->error("enable WAL", SQLITE_ERROR,
+                       "the file system does not support WAL mode (journal_mode is \"" +
+                           (*row ? mode->text(0) : std::string()) + "\")");
+    }
+  }
+  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", "configure");
+      !st.ok()) {
+    return std::move(st).error();
+  }
+  if (auto st = sqlite::migrate(*db); !st.ok()) return std::move(st).error();
+  tighten_sidecars(path);
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
+}
+
+// --- transactions -------------------------------------------------------------------
+
+Status SqliteStore::rollback(bool outer, const std::string& savepoint) {
+  if (sqlite3_get_autocommit(db_->handle()) != 0) return ok_status();  // SQLite already did
+  if (outer) return db_->exec("ROLLBACK", "rollback");
+  std::string sql = "ROLLBACK TO " + savepoint + "; RELEASE " + savepoint;
+  return db_->exec(sql.c_str(), "rollback to savepoint");
+}
+
+// The outermost call holds BEGIN IMMEDIATE (the write lock is taken up front, so a
+// transaction never fails half-way on a lock upgrade). Nested calls join it through a
+// SAVEPOINT: their writes commit with the outer transaction, and a nested failure undoes
+// only the nested part, leaving the outer body to decide from the error it receives.
+Status SqliteStore::transaction(const std::function<Status()>& body) {
+  std::lock_guard lock(mutex_);
+  const bool outer = depth_ == 0;
+  const std::string savepoint = "coopsync_sp" + std::to_string(depth_);
+  if (outer) {
+    if (auto st = db_->exec("BEGIN IMMEDIATE", "begin transaction"); !st.ok()) return st;
+  } else {
+    std::string sql = "SAVEPOINT " + savepoint;
+    if (auto st = db_->exec(sql.c_str(), "savepoint"); !st.ok()) return st;
+  }
+  ++depth_;
+  Status result = ok_status();
+  try {
+    result = body();
+  } catch (...) {
+    --depth_;
+    (void)rollback(outer, savepoint);
+    throw;
+  }
+  --depth_;
+  if (!result.ok()) {
+    (void)rollback(outer, savepoint);
+    return result;
+  }
+  if (sqlite3_get_autocommit(db_->handle()) != 0) {
+    return db_->error("commit", SQLITE_ABORT, "the transaction was rolled back by SQLite");
+  }
+  Status end = outer ? db_->exec("COMMIT", "commit")
+                     : db_->exec(("RELEASE " + savepoint).c_str(), "release savepoint");
+  if (!end.ok()) (void)rollback(outer, savepoint);
+  return end;
+}
+
+// --- entities -----------------------------------------------------------------------
+
+Result<Entity> SqliteStore::create_entity(EntityKind kind) {
+  std::lock_guard lock(mutex_);
+  Entity entity;
+  try {
+    entity.id = util::uuid_v4();
+  } catch (const std::exception& e) {
+    return db_->error("create_entity", SQLITE_ERROR, e.what());
+  }
+  entity.kind = kind;
+  entity.created_at = from_millis(to_millis(now()));
+  auto stmt = prepare("INSERT INTO entities(id, kind, merged_into, created_at) VALUES(?1, ?2, NULL, ?3)",
+                      "create_entity");
+  if (!stmt.ok()) return std::move(stmt).error();
+  auto st = stmt->bind(1, entity.id).bind(2, to_string(kind)).bind(3, to_millis(entity.created_at)).run();
+  if (!st.ok()) return std::move(st).error();
+  return entity;
+}
+
+Result<std::optional<Entity>> SqliteStore::get_entity(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare("SELECT id, kind, merged_into, created_at FROM entities WHERE id = ?1", "get_entity");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, id);
+  auto row = stmt->step();
+  if (!row.ok()) return std::move(row).error();
+  if (!*row) return std::optional<Entity>();
+  Entity e;
+  e.id = stmt->text(0);
+  auto kind = parse_entity_kind(stmt->text(1));
+  if (!kind) return db_->error("get_entity", SQLITE_ERROR, "entity " + id + " has an unknown kind");
+  e.kind = *kind;
+  e.merged_into = stmt->text(2);
+  e.created_at = from_millis(stmt->integer(3));
+  return std::optional<Entity>(std::move(e));
+}
+
+Status SqliteStore::mark_merged(const std::string& id, const std::string& into) {
+  std::lock_guard lock(mutex_);
+  if (id == into) {
+    return make_error(ErrorKind::kInvalidInput, "cannot merge entity " + id + " into itself");
+  }
+  auto stmt = prepare(
+      "UPDATE entities SET merged_into = ?2 WHERE id = ?1"
+      " AND EXISTS (SELECT 1 FROM entities WHERE id = ?2)",
+      "mark_merged");
+  if (!stmt.ok()) return std::move(stmt).error();
+  if (auto st = stmt->bind(1, id).bind(2, into).run(); !st.ok()) return st;
+  if (stmt->changes() == 0) {
+    return make_error(ErrorKind::kNotFound,
+                      "cannot merge entity " + id + " into " + into + ": one of them does not exist");
+  }
+  return ok_status();
+}
+
+Status SqliteStore::delete_entity(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  // Links, identity keys and the snapshot go with it (ON DELETE CASCADE, one statement).
+  auto stmt = prepare("DELETE FROM entities WHERE id = ?1", "delete_entity");
+  if (!stmt.ok()) return std::move(stmt).error();
+  if (auto st = stmt->bind(1, id).run(); !st.ok()) return st;
+  if (stmt->changes() == 0) return make_error(ErrorKind::kNotFound, "entity " + id + " does not exist");
+  return ok_status();
+}
+
+// --- links --------------------------------------------------------------------------
+
+Status SqliteStore::insert_link(const Link& link) {
+  std::lock_guard lock(mutex_);
+  if (link.system.empty() || link.external_id.empty() || link.entity_id.empty()) {
+    return make_error(ErrorKind::kInvalidInput,
+                      "link needs a system, an external id and an entity id (got \"" +
+                          describe(link.system, link.kind, link.external_id) + "\" -> \"" +
+                          link.entity_id + "\")");
+  }
+  auto stmt = prepare(
+      "INSERT INTO links(system, kind, external_id, entity_id, version, hash, rule,"
+      " matched_value, created_at, updated_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+      "insert_link");
+  if (!stmt.ok()) return std::move(stmt).error();
+  auto created = link.created_at == TimePoint{} ? now() : link.created_at;
+  auto st = stmt->bind(1, link.system).bind(2, to_string(link.kind)).bind(3, link.external_id)
+                .bind(4, link.entity_id).bind(5, link.version).bind(6, link.hash).bind(7, link.rule)
+                .bind(8, link.matched_value).bind(9, to_millis(created)).bind(10, to_millis(now()))
+                .run();
+  if (st.ok()) return st;
+  const int code = stmt->failure_code();
+  const std::string what = describe(link.system, link.kind, link.external_id);
+  // The constraint that fired says which side is taken; the reads below only name the
+  // current holder for the message.
+  if (code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    auto holder = find_link(link.system, link.kind, link.external_id);
+    std::string who = holder.ok() && *holder ? " (entity " + (*holder)->entity_id + ")" : "";
+    return make_error(ErrorKind::kConflict, "cannot link " + what + " to entity " + link.entity_id +
+                                                ": " + what + " is already linked" + who);
+  }
+  if (code == SQLITE_CONSTRAINT_UNIQUE) {
+    auto holder = link_of(link.entity_id, link.system);
+    std::string who = holder.ok() && *holder ? " (external id " + (*holder)->external_id + ")" : "";
+    return make_error(ErrorKind::kConflict, "cannot link " + what + " to entity " + link.entity_id +
+                                                ": the entity already has a " + link.system +
+                                                " link" + who);
+  }
+  if (code == SQLITE_CONSTRAINT_FOREIGNKEY) {
+    return make_error(ErrorKind::kNotFound, "cannot link " + what + ": entity " + link.entity_id +
+                                                " does not exist");
+  }
+  return st;
+}
+
+Result<std::optional<Link>> SqliteStore::find_link(const std::string& system, EntityKind kind,
+                                                   const std::string& external_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(sqlite::sql::kFindLink, "find_link");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, system).bind(2, to_string(kind)).bind(3, external_id);
+  auto links = read_links(*stmt, db_->path());
+  if (!links.ok()) return std::move(links).error();
+  if (links->empty()) return std::optional<Link>();
+  return std::optional<Link>(std::move(links->front()));
+}
+
+Result<std::optional<Link>> SqliteStore::link_of(const std::string& entity_id,
+                                                 const std::string& system) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(sqlite::sql::kLinkOf, "link_of");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, entity_id).bind(2, system);
+  auto links = read_links(*stmt, db_->path());
+  if (!links.ok()) return std::move(links).error();
+  if (links->empty()) return std::optional<Link>();
+  return std::optional<Link>(std::move(links->front()));
+}
+
+Result<std::vector<Link>> SqliteStore::links_of(const std::string& entity_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT system, kind, external_id, entity_id, version, hash, rule, matched_value, created_at"
+      " FROM links WHERE entity_id = ?1 ORDER BY system",
+      "links_of");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, entity_id);
+  return read_links(*stmt, db_->path());
+}
+
+Result<std::vector<Link>> SqliteStore::links_in(const std::string& system, EntityKind kind) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT system, kind, external_id, entity_id, version, hash, rule, matched_value, created_at"
+      " FROM links WHERE system = ?1 AND kind = ?2 ORDER BY external_id",
+      "links_in");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, system).bind(2, to_string(kind));
+  return read_links(*stmt, db_->path());
+}
+
+Status SqliteStore::update_link_state(const std::string& system, EntityKind kind,
+                                      const std::string& external_id, const std::string& version,
+                                      const std::string& hash) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "UPDATE links SET version = ?4, hash = ?5, updated_at = ?6"
+      " WHERE system = ?1 AND kind = ?2 AND external_id = ?3",
+      "update_link_state");
+  if (!stmt.ok()) return std::move(stmt).error();
+  auto st = stmt->bind(1, system).bind(2, to_string(kind)).bind(3, external_id).bind(4, version)
+                .bind(5, hash).bind(6, to_millis(now())).run();
+  if (!st.ok()) return st;
+  if (stmt->changes() == 0) {
+    return make_error(ErrorKind::kNotFound, "no link for " + describe(system, kind, external_id));
+  }
+  return ok_status();
+}
+
+Status SqliteStore::delete_link(const std::string& system, EntityKind kind,
+                                const std::string& external_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare("DELETE FROM links WHERE system = ?1 AND kind = ?2 AND external_id = ?3",
+                      "delete_link");
+  if (!stmt.ok()) return std::move(stmt).error();
+  if (auto st = stmt->bind(1, system).bind(2, to_string(kind)).bind(3, external_id).run(); !st.ok()) {
+    return st;
+  }
+  if (stmt->changes() == 0) {
+    return make_error(ErrorKind::kNotFound, "no link for " + describe(system, kind, external_id));
+  }
+  return ok_status();
+}
+
+}  // namespace coopsync::store

@@ -1,0 +1,179 @@
+// The durable outbox: idempotent enqueue, due ordering, failures, dead letters, retries.
+#include "tests/unit/store_test_util.hpp"
+
+using namespace coopsync;
+using namespace coopsync::store;
+using coopsync::store::testing::at_ms;
+using coopsync::store::testing::TempStore;
+
+namespace {
+
+OutboxEntry entry(const std::string& key, const std::string& system, std::int64_t next_ms = 0) {
+  OutboxEntry e;
+  e.key = key;
+  e.system = system;
+  e.reason = "odoo changed phone";
+  e.next_attempt_at = at_ms(next_ms);
+  e.write.key = key;
+  e.write.entity_id = "entity-" + key;
+  e.write.kind = EntityKind::kPerson;
+  e.write.op = WriteOp::kUpdate;
+  e.write.external_id = "ext-" + key;
+  e.write.version = "etag-1";
+  e.write.fields = {{"phone", "+33612345678"}, {"email", nullptr}};
+  e.write.changed = {"phone"};
+  return e;
+}
+
+std::vector<std::string> keys_of(const std::vector<OutboxEntry>& entries) {
+  std::vector<std::string> keys;
+  for (const auto& e : entries) keys.push_back(e.key);
+  return keys;
+}
+
+std::int64_t id_of(Store& store, const std::string& key) {
+  auto all = store.list_outbox(std::nullopt, SIZE_MAX);
+  REQUIRE(all.ok());
+  for (const auto& e : *all) {
+    if (e.key == key) return e.id;
+  }
+  FAIL("no outbox entry " << key);
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("an enqueued write round-trips with every field") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("k1", "nextcloud", 5)}).ok());
+  auto id = id_of(*t.store, "k1");
+  auto got = t.store->get_outbox(id);
+  REQUIRE(got.ok());
+  REQUIRE(got->has_value());
+  const OutboxEntry& e = **got;
+  CHECK(e.system == "nextcloud");
+  CHECK(e.reason == "odoo changed phone");
+  CHECK(e.state == OutboxState::kPending);
+  CHECK(e.attempts == 0);
+  CHECK(e.next_attempt_at == at_ms(5));
+  CHECK(e.created_at == t.clock);
+  CHECK(e.write.key == "k1");
+  CHECK(e.write.entity_id == "entity-k1");
+  CHECK(e.write.op == WriteOp::kUpdate);
+  CHECK(e.write.external_id == "ext-k1");
+  CHECK(e.write.version == "etag-1");
+  CHECK(e.write.fields == nlohmann::json({{"phone", "+33612345678"}, {"email", nullptr}}));
+  CHECK(e.write.changed == std::vector<std::string>{"phone"});
+  CHECK_FALSE(t.store->get_outbox(id + 100)->has_value());
+}
+
+TEST_CASE("enqueue is idempotent by key, whether the entry is pending or done") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("k1", "odoo"), entry("k2", "odoo")}).ok());
+  auto again = entry("k1", "odoo");
+  again.reason = "planned twice";
+  REQUIRE(t.store->enqueue({again}).ok());
+  CHECK(*t.store->count_outbox("odoo", OutboxState::kPending) == 2);
+  CHECK((*t.store->get_outbox(id_of(*t.store, "k1")))->reason == "odoo changed phone");
+
+  REQUIRE(t.store->mark_done(id_of(*t.store, "k2")).ok());
+  REQUIRE(t.store->enqueue({entry("k2", "odoo")}).ok());  // a crash replay of the plan
+  CHECK(*t.store->count_outbox("odoo", OutboxState::kPending) == 1);
+  CHECK(*t.store->count_outbox("odoo", OutboxState::kDone) == 1);
+}
+
+TEST_CASE("a batch with an invalid entry enqueues nothing") {
+  TempStore t;
+  auto bad = entry("", "odoo");
+  auto st = t.store->enqueue({entry("k1", "odoo"), bad});
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().kind == ErrorKind::kInvalidInput);
+  CHECK(*t.store->count_outbox("odoo", OutboxState::kPending) == 0);
+
+  auto mismatched = entry("k3", "odoo");
+  mismatched.write.key = "other";
+  CHECK(t.store->enqueue({mismatched}).error().kind == ErrorKind::kInvalidInput);
+}
+
+TEST_CASE("due() returns pending entries of one system whose time has come, oldest first") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("late", "odoo", 300), entry("early", "odoo", 100),
+                            entry("same-time-2", "odoo", 200), entry("future", "odoo", 10'000),
+                            entry("other-system", "matrix", 0)})
+              .ok());
+  REQUIRE(t.store->enqueue({entry("same-time-3", "odoo", 200)}).ok());
+
+  auto due = t.store->due("odoo", at_ms(1000), 10);
+  REQUIRE(due.ok());
+  CHECK(keys_of(*due) == std::vector<std::string>{"early", "same-time-2", "same-time-3", "late"});
+  CHECK(keys_of(*t.store->due("odoo", at_ms(1000), 2)) == std::vector<std::string>{"early", "same-time-2"});
+  CHECK(t.store->due("odoo", at_ms(99), 10)->empty());
+  CHECK(t.store->due("odoo", at_ms(100), 10)->size() == 1);  // next_attempt_at <= now
+
+  REQUIRE(t.store->mark_done(id_of(*t.store, "early")).ok());
+  CHECK(keys_of(*t.store->due("odoo", at_ms(1000), 10)) ==
+        std::vector<std::string>{"same-time-2", "same-time-3", "late"});
+}
+
+TEST_CASE("mark_failed counts attempts, reschedules, and dead letters leave the queue") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("k1", "odoo", 0)}).ok());
+  auto id = id_of(*t.store, "k1");
+
+  REQUIRE(t.store->mark_failed(id, "transient (HTTP 503): busy", at_ms(5000), false).ok());
+  auto e = *t.store->get_outbox(id);
+  CHECK(e->attempts == 1);
+  CHECK(e->last_error == "transient (HTTP 503): busy");
+  CHECK(e->next_attempt_at == at_ms(5000));
+  CHECK(e->state == OutboxState::kPending);
+  CHECK(t.store->due("odoo", at_ms(4999), 10)->empty());
+  CHECK(t.store->due("odoo", at_ms(5000), 10)->size() == 1);
+
+  REQUIRE(t.store->mark_failed(id, "permanent: rejected", at_ms(6000), true).ok());
+  e = *t.store->get_outbox(id);
+  CHECK(e->attempts == 2);
+  CHECK(e->state == OutboxState::kDead);
+  CHECK(t.store->due("odoo", at_ms(1'000'000), 10)->empty());
+  CHECK(*t.store->count_outbox("odoo", OutboxState::kDead) == 1);
+  CHECK(*t.store->count_outbox("", OutboxState::kDead) == 1);
+  CHECK(*t.store->count_outbox("odoo", OutboxState::kPending) == 0);
+  CHECK(t.store->list_outbox(OutboxState::kDead, 10)->size() == 1);
+
+  // A dead entry cannot fail again; an unknown one is kNotFound.
+  CHECK(t.store->mark_failed(id, "x", at_ms(0), false).error().kind == ErrorKind::kInvalidInput);
+  CHECK(t.store->mark_failed(id + 1, "x", at_ms(0), false).error().kind == ErrorKind::kNotFound);
+  CHECK(t.store->mark_done(id + 1).error().kind == ErrorKind::kNotFound);
+}
+
+TEST_CASE("retry_dead puts a dead letter back in the queue with its attempts reset") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("k1", "odoo", 0)}).ok());
+  auto id = id_of(*t.store, "k1");
+  CHECK(t.store->retry_dead(id).error().kind == ErrorKind::kInvalidInput);  // pending, not dead
+  REQUIRE(t.store->mark_failed(id, "boom", at_ms(1), true).ok());
+
+  t.clock += std::chrono::hours(1);
+  REQUIRE(t.store->retry_dead(id).ok());
+  auto e = *t.store->get_outbox(id);
+  CHECK(e->state == OutboxState::kPending);
+  CHECK(e->attempts == 0);
+  CHECK(e->next_attempt_at == t.clock);
+  CHECK(e->last_error == "boom");  // kept: the operator sees what failed before
+  CHECK(t.store->due("odoo", t.clock, 10)->size() == 1);
+  CHECK(t.store->retry_dead(id + 7).error().kind == ErrorKind::kNotFound);
+}
+
+TEST_CASE("list_outbox filters by state and pages by id; entries survive a reopen") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("a", "odoo"), entry("b", "matrix"), entry("c", "odoo")}).ok());
+  REQUIRE(t.store->mark_done(id_of(*t.store, "b")).ok());
+  CHECK(keys_of(*t.store->list_outbox(std::nullopt, SIZE_MAX)) == std::vector<std::string>{"a", "b", "c"});
+  CHECK(keys_of(*t.store->list_outbox(OutboxState::kPending, SIZE_MAX)) == std::vector<std::string>{"a", "c"});
+  CHECK(keys_of(*t.store->list_outbox(std::nullopt, 1)) == std::vector<std::string>{"a"});
+  CHECK(*t.store->count_outbox("", OutboxState::kPending) == 2);
+  CHECK(*t.store->count_outbox("matrix", OutboxState::kPending) == 0);
+
+  t.reopen();
+  CHECK(keys_of(*t.store->list_outbox(OutboxState::kPending, SIZE_MAX)) == std::vector<std::string>{"a", "c"});
+  CHECK(*t.store->count_outbox("matrix", OutboxState::kDone) == 1);
+}

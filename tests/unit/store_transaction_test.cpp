@@ -1,0 +1,162 @@
+// transaction(): all-or-nothing, rollback on error value and on exception, nested calls.
+#include "tests/unit/store_test_util.hpp"
+
+#include <stdexcept>
+
+using namespace coopsync;
+using namespace coopsync::store;
+using coopsync::store::testing::TempStore;
+
+namespace {
+
+Link link_to(const std::string& entity_id, const std::string& external_id) {
+  Link link;
+  link.system = "odoo";
+  link.external_id = external_id;
+  link.entity_id = entity_id;
+  link.rule = "created";
+  return link;
+}
+
+bool has_link(Store& store, const std::string& external_id) {
+  auto found = store.find_link("odoo", EntityKind::kPerson, external_id);
+  REQUIRE(found.ok());
+  return found->has_value();
+}
+
+}  // namespace
+
+TEST_CASE("a transaction commits every change when its body returns ok") {
+  TempStore t;
+  auto other = t.second();
+  std::string id;
+  auto st = t.store->transaction([&]() -> Status {
+    auto e = t.store->create_entity(EntityKind::kPerson);
+    if (!e.ok()) return std::move(e).error();
+    id = e->id;
+    if (auto s = t.store->insert_link(link_to(id, "1")); !s.ok()) return s;
+    // Not visible to another connection before the commit.
+    CHECK_FALSE(has_link(*other, "1"));
+    return t.store->set_cursor("odoo", "person", "2026-01-01 00:00:00");
+  });
+  REQUIRE(st.ok());
+  CHECK(has_link(*other, "1"));
+  CHECK(*other->get_cursor("odoo", "person") == "2026-01-01 00:00:00");
+}
+
+TEST_CASE("a transaction rolls back everything when its body returns an error") {
+  TempStore t;
+  std::string id;
+  auto st = t.store->transaction([&]() -> Status {
+    id = t.store->create_entity(EntityKind::kPerson)->id;
+    REQUIRE(t.store->insert_link(link_to(id, "1")).ok());
+    REQUIRE(t.store->set_cursor("odoo", "person", "advanced").ok());
+    return make_error(ErrorKind::kTransient, "remote went away");
+  });
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().kind == ErrorKind::kTransient);  // the body's error comes back as is
+  CHECK(st.error().message == "remote went away");
+  CHECK_FALSE(t.store->get_entity(id)->has_value());
+  CHECK_FALSE(has_link(*t.store, "1"));
+  CHECK(t.store->get_cursor("odoo", "person")->empty());
+}
+
+TEST_CASE("a transaction rolls back and rethrows when its body throws") {
+  TempStore t;
+  std::string id;
+  CHECK_THROWS_AS(t.store->transaction([&]() -> Status {
+    id = t.store->create_entity(EntityKind::kPerson)->id;
+    REQUIRE(t.store->insert_link(link_to(id, "1")).ok());
+    throw std::logic_error("broken invariant");
+  }),
+                  std::logic_error);
+  CHECK_FALSE(t.store->get_entity(id)->has_value());
+  CHECK_FALSE(has_link(*t.store, "1"));
+  // The store is usable afterwards: no transaction was left open.
+  REQUIRE(t.store->transaction([&]() -> Status { return t.store->set_cursor("s", "x", "1"); }).ok());
+  auto other = t.second();
+  CHECK(*other->get_cursor("s", "x") == "1");
+}
+
+TEST_CASE("nested transactions join the outer one") {
+  TempStore t;
+
+  SUBCASE("inner ok, outer error: nothing is kept") {
+    auto st = t.store->transaction([&]() -> Status {
+      REQUIRE(t.store->transaction([&]() -> Status { return t.store->set_cursor("s", "inner", "1"); })
+                  .ok());
+      return make_error(ErrorKind::kPermanent, "outer fails");
+    });
+    CHECK_FALSE(st.ok());
+    CHECK(t.store->get_cursor("s", "inner")->empty());
+  }
+
+  SUBCASE("inner ok, outer ok: the inner writes commit with the outer transaction") {
+    auto other = t.second();
+    auto st = t.store->transaction([&]() -> Status {
+      REQUIRE(t.store->transaction([&]() -> Status { return t.store->set_cursor("s", "inner", "1"); })
+                  .ok());
+      CHECK(other->get_cursor("s", "inner")->empty());  // released savepoint is not a commit
+      return t.store->set_cursor("s", "outer", "2");
+    });
+    REQUIRE(st.ok());
+    CHECK(*other->get_cursor("s", "inner") == "1");
+    CHECK(*other->get_cursor("s", "outer") == "2");
+  }
+
+  SUBCASE("inner error: only the inner part is undone, the outer body decides") {
+    auto st = t.store->transaction([&]() -> Status {
+      REQUIRE(t.store->set_cursor("s", "before", "1").ok());
+      auto inner = t.store->transaction([&]() -> Status {
+        REQUIRE(t.store->set_cursor("s", "inner", "1").ok());
+        return make_error(ErrorKind::kConflict, "inner conflict");
+      });
+      CHECK(inner.error().kind == ErrorKind::kConflict);
+      return t.store->set_cursor("s", "after", "1");
+    });
+    REQUIRE(st.ok());
+    CHECK(*t.store->get_cursor("s", "before") == "1");
+    CHECK(t.store->get_cursor("s", "inner")->empty());
+    CHECK(*t.store->get_cursor("s", "after") == "1");
+  }
+
+  SUBCASE("inner exception propagates and the whole transaction rolls back") {
+    CHECK_THROWS_AS(t.store->transaction([&]() -> Status {
+      REQUIRE(t.store->set_cursor("s", "outer", "1").ok());
+      return t.store->transaction([&]() -> Status { throw std::runtime_error("boom"); });
+    }),
+                    std::runtime_error);
+    CHECK(t.store->get_cursor("s", "outer")->empty());
+    REQUIRE(t.store->set_cursor("s", "later", "1").ok());
+  }
+}
+
+TEST_CASE("a failed statement inside a transaction leaves the rest of it usable") {
+  // The engine inserts a link, may get kConflict (another replica won) and carries on in
+  // the same transaction: the refused insert must not poison it.
+  TempStore t;
+  std::string ana = t.store->create_entity(EntityKind::kPerson)->id;
+  std::string bob = t.store->create_entity(EntityKind::kPerson)->id;
+  REQUIRE(t.store->insert_link(link_to(ana, "1")).ok());
+  auto st = t.store->transaction([&]() -> Status {
+    auto lost = t.store->insert_link(link_to(bob, "1"));
+    CHECK(lost.error().kind == ErrorKind::kConflict);
+    return t.store->insert_link(link_to(bob, "2"));
+  });
+  REQUIRE(st.ok());
+  CHECK(t.store->find_link("odoo", EntityKind::kPerson, "2")->value().entity_id == bob);
+}
+
+TEST_CASE("the write lock is released after commit, error and exception") {
+  // BEGIN IMMEDIATE takes the write lock up front. A leaked lock would make the other
+  // connection's write fail with kTransient once busy_timeout expires.
+  TempStore t;
+  auto other = t.second();
+  REQUIRE(t.store->transaction([&]() -> Status { return t.store->set_cursor("a", "b", "1"); }).ok());
+  REQUIRE(other->set_cursor("a", "b", "2").ok());
+  CHECK_FALSE(t.store->transaction([&]() -> Status { return make_error(ErrorKind::kAuth, "x"); }).ok());
+  REQUIRE(other->set_cursor("a", "b", "3").ok());
+  CHECK_THROWS(t.store->transaction([&]() -> Status { throw std::runtime_error("x"); }));
+  REQUIRE(other->set_cursor("a", "b", "4").ok());
+  CHECK(*t.store->get_cursor("a", "b") == "4");
+}
