@@ -153,7 +153,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                            (*row ? mode->text(0) : std::string()) + "\")");
     }
   }
-  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", "configure");
+  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;", "configure");
       !st.ok()) {
     return std::move(st).error();
   }
@@ -269,9 +269,8 @@ Status SqliteStore::delete_entity(const std::string& id) {
   // Links, identity keys and the snapshot go with it (ON DELETE CASCADE, one statement).
   auto stmt = prepare("DELETE FROM entities WHERE id = ?1", "delete_entity");
   if (!stmt.ok()) return std::move(stmt).error();
-  if (auto st = stmt->bind(1, id).run(); !st.ok()) return st;
-  if (stmt->changes() == 0) return make_error(ErrorKind::kNotFound, "entity " + id + " does not exist");
-  return ok_status();
+  // Deleting what is already gone is not an error: a replay after a crash does exactly that.
+  return stmt->bind(1, id).run();
 }
 
 // --- links --------------------------------------------------------------------------
@@ -389,13 +388,9 @@ Status SqliteStore::delete_link(const std::string& system, EntityKind kind,
   auto stmt = prepare("DELETE FROM links WHERE system = ?1 AND kind = ?2 AND external_id = ?3",
                       "delete_link");
   if (!stmt.ok()) return std::move(stmt).error();
-  if (auto st = stmt->bind(1, system).bind(2, to_string(kind)).bind(3, external_id).run(); !st.ok()) {
-    return st;
-  }
-  if (stmt->changes() == 0) {
-    return make_error(ErrorKind::kNotFound, "no link for " + describe(system, kind, external_id));
-  }
-  return ok_status();
+  // Idempotent, like delete_entity: the engine replays deletions after a crash or after a
+  // remote "not found", when the link may be gone already.
+  return stmt->bind(1, system).bind(2, to_string(kind)).bind(3, external_id).run();
 }
 
 }  // namespace coopsync::store
