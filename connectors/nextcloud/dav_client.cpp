@@ -1,0 +1,276 @@
+#include "connectors/nextcloud/dav_client.hpp"
+
+#include "connectors/nextcloud/xml_tree.hpp"
+
+namespace coopsync::nextcloud {
+namespace {
+
+constexpr const char* kXmlType = "application/xml; charset=utf-8";
+constexpr const char* kProlog = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+
+std::optional<Error> dav_error(const http::Response& r, const std::string& what) {
+  if (r.status == 400 && r.body.find("uid already exists") != std::string::npos) {
+    // 61: same UID under another name in this calendar.
+    return make_error(ErrorKind::kConflict, what + ": an event with this UID already exists "
+                                                   "under another name", 400);
+  }
+  return http::status_to_error(r, what);
+}
+
+std::string quoted(const std::string& etag) { return "\"" + etag + "\""; }
+
+}  // namespace
+
+namespace dav_body {
+std::string files_propfind() {
+  return std::string(kProlog) +
+         "<d:propfind xmlns:d=\"DAV:\" xmlns:oc=\"http://owncloud.org/ns\" "
+         "xmlns:nc=\"http://nextcloud.org/ns\">\n"
+         "  <d:prop><d:resourcetype/><d:getetag/><d:getlastmodified/><d:getcontentlength/>"
+         "<d:getcontenttype/><oc:fileid/><oc:permissions/><oc:size/><oc:share-types/>"
+         "<nc:sharees/></d:prop>\n</d:propfind>\n";
+}
+std::string current_user_principal() {
+  return std::string(kProlog) +
+         "<d:propfind xmlns:d=\"DAV:\"><d:prop><d:current-user-principal/></d:prop></d:propfind>\n";
+}
+std::string calendar_home_set() {
+  return std::string(kProlog) +
+         "<d:propfind xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\"><d:prop>"
+         "<c:calendar-home-set/><d:displayname/><c:calendar-user-address-set/></d:prop>"
+         "</d:propfind>\n";
+}
+std::string calendar_list() {
+  return std::string(kProlog) +
+         "<d:propfind xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\" "
+         "xmlns:cs=\"http://calendarserver.org/ns/\" xmlns:x1=\"http://apple.com/ns/ical/\">"
+         "<d:prop><d:resourcetype/><d:displayname/><cs:getctag/><d:sync-token/>"
+         "<c:supported-calendar-component-set/><x1:calendar-color/></d:prop></d:propfind>\n";
+}
+std::string mkcalendar(const std::string& displayname, const std::string& color) {
+  return std::string(kProlog) +
+         "<c:mkcalendar xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\" "
+         "xmlns:x1=\"http://apple.com/ns/ical/\"><d:set><d:prop><d:displayname>" +
+         xml_escape(displayname) +
+         "</d:displayname><c:supported-calendar-component-set><c:comp name=\"VEVENT\"/>"
+         "</c:supported-calendar-component-set><x1:calendar-color>" +
+         xml_escape(color) + "</x1:calendar-color></d:prop></d:set></c:mkcalendar>\n";
+}
+std::string sync_collection(const std::string& token) {
+  return std::string(kProlog) + "<d:sync-collection xmlns:d=\"DAV:\">\n" +
+         (token.empty() ? "  <d:sync-token/>\n"
+                        : "  <d:sync-token>" + xml_escape(token) + "</d:sync-token>\n") +
+         "  <d:sync-level>1</d:sync-level>\n  <d:prop><d:getetag/></d:prop>\n"
+         "</d:sync-collection>\n";
+}
+std::string multiget(const std::vector<std::string>& hrefs) {
+  std::string out = std::string(kProlog) +
+                    "<c:calendar-multiget xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">"
+                    "<d:prop><d:getetag/><c:calendar-data/></d:prop>";
+  for (const auto& h : hrefs) out += "<d:href>" + xml_escape(h) + "</d:href>";
+  return out + "</c:calendar-multiget>\n";
+}
+}  // namespace dav_body
+
+DavClient::DavClient(Session* session, std::string root_url)
+    : session_(session), root_url_(std::move(root_url)) {
+  const auto scheme = root_url_.find("://");
+  const auto slash = root_url_.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  origin_ = slash == std::string::npos ? root_url_ : root_url_.substr(0, slash);
+  root_path_ = slash == std::string::npos ? "/" : root_url_.substr(slash);
+  if (root_path_.back() != '/') root_path_.push_back('/');
+}
+
+std::string DavClient::url(const std::string& path_or_url) const {
+  if (path_or_url.find("://") != std::string::npos) return path_or_url;
+  return origin_ + path_or_url;
+}
+
+Result<http::Response> DavClient::send(const std::string& method, const std::string& path,
+                                       http::Headers headers, std::string body) {
+  http::Request req;
+  req.method = method;
+  req.url = url(path);
+  req.headers = std::move(headers);
+  req.body = std::move(body);
+  return session_->send(std::move(req));
+}
+
+Result<Multistatus> DavClient::propfind(const std::string& path, int depth, const std::string& body) {
+  const std::string what = "PROPFIND " + path;
+  auto r = send("PROPFIND", path, {{"Content-Type", kXmlType}, {"Depth", std::to_string(depth)}},
+                body);
+  if (!r) return std::move(r).error();
+  if (r->status != 207) {
+    if (auto err = dav_error(*r, what)) return *err;
+    return make_error(ErrorKind::kInvalidInput, what + ": expected 207, got " + std::to_string(r->status));
+  }
+  return parse_multistatus(r->body, what);
+}
+
+Result<bool> DavClient::mkcol(const std::string& path) {
+  auto r = send("MKCOL", path);
+  if (!r) return std::move(r).error();
+  if (r->status == 201) return true;
+  if (r->status == 405) return false;  // 43: already there
+  if (auto err = dav_error(*r, "MKCOL " + path)) return *err;
+  return make_error(ErrorKind::kInvalidInput, "MKCOL " + path + ": unexpected HTTP " +
+                                                  std::to_string(r->status));
+}
+
+Result<std::string> DavClient::calendar_home() {
+  if (!home_.empty()) return home_;
+  auto root = propfind(root_path_, 0, dav_body::current_user_principal());
+  if (!root) return std::move(root).error();
+  std::string principal;
+  for (const auto& resp : root->responses) {
+    if (const XmlNode* p = resp.prop(kDavNs, "current-user-principal")) {
+      if (const XmlNode* h = p->child(kDavNs, "href")) principal = h->text;
+    }
+  }
+  if (principal.empty()) {
+    return make_error(ErrorKind::kInvalidInput, "PROPFIND " + root_path_ + ": no current-user-principal");
+  }
+  auto pr = propfind(principal, 0, dav_body::calendar_home_set());
+  if (!pr) return std::move(pr).error();
+  for (const auto& resp : pr->responses) {
+    if (const XmlNode* p = resp.prop(kCalDavNs, "calendar-home-set")) {
+      if (const XmlNode* h = p->child(kDavNs, "href")) home_ = h->text;
+    }
+  }
+  if (home_.empty()) {
+    return make_error(ErrorKind::kInvalidInput, "PROPFIND " + principal + ": no calendar-home-set");
+  }
+  if (home_.back() != '/') home_.push_back('/');
+  return home_;
+}
+
+Result<std::vector<CalendarInfo>> DavClient::list_calendars() {
+  auto home = calendar_home();
+  if (!home) return std::move(home).error();
+  auto ms = propfind(*home, 1, dav_body::calendar_list());
+  if (!ms) return std::move(ms).error();
+  std::vector<CalendarInfo> out;
+  for (const auto& resp : ms->responses) {
+    const XmlNode* rt = resp.prop(kDavNs, "resourcetype");
+    if (rt == nullptr || rt->child(kCalDavNs, "calendar") == nullptr) continue;
+    CalendarInfo c;
+    c.href = resp.href;
+    if (c.href.back() != '/') c.href.push_back('/');
+    std::string decoded = percent_decode(c.href.substr(0, c.href.size() - 1));
+    c.name = decoded.substr(decoded.rfind('/') + 1);
+    c.displayname = resp.text(kDavNs, "displayname");
+    c.sync_token = resp.text(kDavNs, "sync-token");
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<bool> DavClient::mkcalendar(const std::string& href, const std::string& displayname,
+                                   const std::string& color) {
+  auto r = send("MKCALENDAR", href, {{"Content-Type", kXmlType}},
+                dav_body::mkcalendar(displayname, color));
+  if (!r) return std::move(r).error();
+  if (r->status == 201) return true;
+  if (r->status == 405 || r->status == 409) {
+    // 57: Nextcloud says 405 when it exists; Radicale answers 409 for an existing collection.
+    if (r->status == 405 || r->body.find("already") != std::string::npos) return false;
+  }
+  if (auto err = dav_error(*r, "MKCALENDAR " + href)) return *err;
+  return make_error(ErrorKind::kInvalidInput, "MKCALENDAR " + href + ": unexpected HTTP " +
+                                                  std::to_string(r->status));
+}
+
+Result<std::string> DavClient::put(const std::string& href, const std::string& ics,
+                                   const std::string& if_match, bool create_only) {
+  http::Headers h{{"Content-Type", "text/calendar; charset=utf-8"}};
+  if (!if_match.empty()) h.emplace_back("If-Match", quoted(if_match));
+  else if (create_only) h.emplace_back("If-None-Match", "*");
+  const std::string what = "PUT " + href;
+  auto r = send("PUT", href, std::move(h), ics);
+  if (!r) return std::move(r).error();
+  if (r->status == 412) {
+    return make_error(ErrorKind::kConflict,
+                      what + (create_only ? ": already exists (If-None-Match)"
+                                          : ": changed since read (If-Match " + quoted(if_match) + ")"),
+                      412);
+  }
+  if (r->status < 200 || r->status >= 300) {
+    if (auto err = dav_error(*r, what)) return *err;
+  }
+  return unquote_etag(r->header("ETag"));
+}
+
+Result<CalObject> DavClient::get(const std::string& href) {
+  auto r = send("GET", href);
+  if (!r) return std::move(r).error();
+  if (auto err = dav_error(*r, "GET " + href)) return *err;
+  return CalObject{href, unquote_etag(r->header("ETag")), std::move(r->body)};
+}
+
+Status DavClient::remove(const std::string& href, const std::string& if_match) {
+  http::Headers h;
+  if (!if_match.empty()) h.emplace_back("If-Match", quoted(if_match));
+  auto r = send("DELETE", href, std::move(h));
+  if (!r) return std::move(r).error();
+  if (r->status == 412) {
+    return make_error(ErrorKind::kConflict, "DELETE " + href + ": changed since read", 412);
+  }
+  if (auto err = dav_error(*r, "DELETE " + href)) return *err;
+  return ok_status();
+}
+
+Result<SyncChanges> DavClient::sync(const std::string& calendar_href, const std::string& token) {
+  const std::string what = "REPORT sync-collection " + calendar_href;
+  auto r = send("REPORT", calendar_href, {{"Content-Type", kXmlType}, {"Depth", "1"}},
+                dav_body::sync_collection(token));
+  if (!r) return std::move(r).error();
+  SyncChanges out;
+  if ((r->status == 403 || r->status == 409) &&
+      r->body.find("valid-sync-token") != std::string::npos) {
+    out.token_rejected = true;
+    return out;
+  }
+  if (r->status != 207) {
+    if (auto err = dav_error(*r, what)) return *err;
+    return make_error(ErrorKind::kInvalidInput, what + ": expected 207, got " + std::to_string(r->status));
+  }
+  auto ms = parse_multistatus(r->body, what);
+  if (!ms) return std::move(ms).error();
+  out.token = ms->sync_token;
+  for (const auto& resp : ms->responses) {
+    if (resp.href == calendar_href || resp.href + "/" == calendar_href) continue;
+    if (resp.gone()) {
+      out.deleted.push_back(resp.href);
+    } else {
+      out.changed.emplace_back(resp.href, unquote_etag(resp.text(kDavNs, "getetag")));
+    }
+  }
+  if (out.token.empty()) {
+    return make_error(ErrorKind::kInvalidInput, what + ": answer without a sync-token");
+  }
+  return out;
+}
+
+Result<std::vector<CalObject>> DavClient::multiget(const std::string& calendar_href,
+                                                   const std::vector<std::string>& hrefs) {
+  const std::string what = "REPORT calendar-multiget " + calendar_href;
+  auto r = send("REPORT", calendar_href, {{"Content-Type", kXmlType}, {"Depth", "1"}},
+                dav_body::multiget(hrefs));
+  if (!r) return std::move(r).error();
+  if (r->status != 207) {
+    if (auto err = dav_error(*r, what)) return *err;
+    return make_error(ErrorKind::kInvalidInput, what + ": expected 207, got " + std::to_string(r->status));
+  }
+  auto ms = parse_multistatus(r->body, what);
+  if (!ms) return std::move(ms).error();
+  std::vector<CalObject> out;
+  for (const auto& resp : ms->responses) {
+    const XmlNode* data = resp.prop(kCalDavNs, "calendar-data");
+    if (resp.gone() || data == nullptr) continue;  // 73: a deleted href is left out
+    out.push_back(CalObject{resp.href, unquote_etag(resp.text(kDavNs, "getetag")), data->text});
+  }
+  return out;
+}
+
+}  // namespace coopsync::nextcloud

@@ -1,0 +1,86 @@
+#pragma once
+// WebDAV (RFC 4918) and CalDAV (RFC 4791, RFC 6578) requests, with the request bodies the
+// capture shows (../shared/fixtures/nextcloud 50-74), over one Session. Works against
+// Nextcloud (/remote.php/dav/...) and Radicale (/<user>/...): every path comes from
+// discovery or from hrefs the server sent, resolved against the server's origin.
+#include "connectors/nextcloud/multistatus.hpp"
+#include "connectors/nextcloud/session.hpp"
+#include "core/result.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace coopsync::nextcloud {
+
+struct CalendarInfo {
+  std::string href;         // absolute path, percent-encoded, with a trailing slash
+  std::string name;         // last path segment, decoded ("coop-events")
+  std::string displayname;
+  std::string sync_token;
+};
+
+struct SyncChanges {
+  std::vector<std::pair<std::string, std::string>> changed;  // href, etag (unquoted)
+  std::vector<std::string> deleted;                          // hrefs
+  std::string token;
+  bool token_rejected = false;  // 403 valid-sync-token: resync from scratch
+};
+
+struct CalObject {
+  std::string href;
+  std::string etag;  // unquoted
+  std::string data;
+};
+
+// Request bodies, byte for byte what the capture sent.
+namespace dav_body {
+std::string files_propfind();
+std::string current_user_principal();
+std::string calendar_home_set();
+std::string calendar_list();
+std::string mkcalendar(const std::string& displayname, const std::string& color);
+std::string sync_collection(const std::string& token);
+std::string multiget(const std::vector<std::string>& hrefs);
+}  // namespace dav_body
+
+class DavClient {
+ public:
+  // `root_url`: where DAV starts ("https://cloud/remote.php/dav/" or "http://127.0.0.1:5232/").
+  DavClient(Session* session, std::string root_url);
+
+  const std::string& origin() const { return origin_; }
+  // "/remote.php/dav/x" or "https://host/x" -> full URL.
+  std::string url(const std::string& path_or_url) const;
+
+  Result<http::Response> send(const std::string& method, const std::string& path,
+                              http::Headers headers = {}, std::string body = {});
+  Result<Multistatus> propfind(const std::string& path, int depth, const std::string& body);
+
+  // WebDAV files: true when created, false when it already existed (405).
+  Result<bool> mkcol(const std::string& path);
+
+  // CalDAV
+  Result<std::string> calendar_home();  // discovered once, then cached
+  Result<std::vector<CalendarInfo>> list_calendars();
+  Result<bool> mkcalendar(const std::string& href, const std::string& displayname,
+                          const std::string& color);
+  // if_match "" and create_only: If-None-Match: * (412 = exists -> kConflict). Returns the
+  // new ETag (unquoted), "" when the server sent none.
+  Result<std::string> put(const std::string& href, const std::string& ics,
+                          const std::string& if_match, bool create_only);
+  Result<CalObject> get(const std::string& href);
+  Status remove(const std::string& href, const std::string& if_match);
+  Result<SyncChanges> sync(const std::string& calendar_href, const std::string& token);
+  Result<std::vector<CalObject>> multiget(const std::string& calendar_href,
+                                          const std::vector<std::string>& hrefs);
+
+ private:
+  Session* session_;
+  std::string root_url_;
+  std::string root_path_;
+  std::string origin_;
+  std::string home_;
+};
+
+}  // namespace coopsync::nextcloud

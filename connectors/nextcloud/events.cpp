@@ -1,0 +1,192 @@
+// Event <-> VEVENT in the group's calendar, changes through RFC 6578 sync-tokens.
+#include "connectors/nextcloud/event_ics.hpp"
+#include "connectors/nextcloud/naming.hpp"
+#include "connectors/nextcloud/nextcloud_connector.hpp"
+
+#include <map>
+
+namespace coopsync::nextcloud {
+namespace {
+
+constexpr std::size_t kMultigetBatch = 100;
+
+std::string str_of(const Fields& f, const char* key) {
+  auto it = f.find(key);
+  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
+std::string last_segment(const std::string& href) {
+  std::string decoded = percent_decode(href);
+  while (!decoded.empty() && decoded.back() == '/') decoded.pop_back();
+  return decoded.substr(decoded.rfind('/') + 1);
+}
+
+WriteResult failed(Error e, const std::string& external_id) {
+  WriteResult r;
+  r.error = std::move(e);
+  r.external_id = external_id;
+  return r;
+}
+
+// "<group>/<object>.ics" -> {group, object}
+std::pair<std::string, std::string> split_event_id(const std::string& id) {
+  const auto slash = id.rfind('/');
+  if (slash == std::string::npos) return {"", id};
+  return {id.substr(0, slash), id.substr(slash + 1)};
+}
+
+}  // namespace
+
+Result<std::string> NextcloudConnector::calendar_href(const std::string& gid) {
+  auto home = cal_.calendar_home();
+  if (!home) return std::move(home).error();
+  return *home + http::url_encode(apply_template(s_.calendar_template, gid, gid)) + "/";
+}
+
+Status NextcloudConnector::ensure_calendar(const std::string& gid, const std::string& name) {
+  auto href = calendar_href(gid);
+  if (!href) return std::move(href).error();
+  auto made = cal_.mkcalendar(*href, apply_template(s_.calendar_displayname_template, gid, name),
+                              s_.calendar_color);
+  if (!made) return std::move(made).error();
+  return ok_status();
+}
+
+Result<ChangePage> NextcloudConnector::event_changes(const std::string& cursor) {
+  std::map<std::string, std::string> tokens;
+  bool full = cursor.empty();
+  if (!full) {
+    auto doc = nlohmann::json::parse(cursor, nullptr, false);
+    if (doc.is_object() && doc.contains("calendars") && doc["calendars"].is_object()) {
+      for (const auto& [k, v] : doc["calendars"].items()) {
+        if (v.is_string()) tokens[k] = v.get<std::string>();
+      }
+    } else {
+      full = true;  // unreadable cursor: start over with a full listing
+    }
+  }
+  auto calendars = cal_.list_calendars();
+  if (!calendars) return std::move(calendars).error();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    ChangePage page;
+    page.full_listing = full;
+    nlohmann::json next = nlohmann::json::object();
+    bool restart = false;
+    for (const auto& cal : *calendars) {
+      auto gid = group_of_calendar(s_.calendar_template, cal.name);
+      if (!gid || excluded_group(*gid)) continue;
+      const std::string since = full ? "" : (tokens.count(cal.name) ? tokens[cal.name] : "");
+      auto sync = cal_.sync(cal.href, since);
+      if (!sync) return std::move(sync).error();
+      if (sync->token_rejected) {
+        // 403 valid-sync-token: the server forgot our position; list everything again.
+        warn("sync-token of " + cal.name + " rejected; full resync");
+        restart = true;
+        break;
+      }
+      next[cal.name] = sync->token;
+      for (const auto& href : sync->deleted) {
+        ExternalRecord r;
+        r.kind = EntityKind::kEvent;
+        r.external_id = *gid + "/" + last_segment(href);
+        r.deleted = true;
+        page.records.push_back(std::move(r));
+      }
+      std::vector<std::string> hrefs;
+      for (const auto& [href, etag] : sync->changed) hrefs.push_back(href);
+      for (std::size_t i = 0; i < hrefs.size(); i += kMultigetBatch) {
+        std::vector<std::string> batch(hrefs.begin() + static_cast<long>(i),
+                                       hrefs.begin() + static_cast<long>(std::min(hrefs.size(), i + kMultigetBatch)));
+        auto objects = cal_.multiget(cal.href, batch);
+        if (!objects) return std::move(objects).error();
+        for (const auto& obj : *objects) {
+          auto ev = parse_ics(obj.data, "event " + obj.href, s_.default_timezone);
+          if (!ev) {
+            warn("skipping " + obj.href + ": " + ev.error().message);
+            continue;
+          }
+          ExternalRecord r;
+          r.kind = EntityKind::kEvent;
+          r.external_id = *gid + "/" + last_segment(obj.href);
+          r.version = obj.etag;
+          r.fields = std::move(ev->fields);
+          r.fields[field::kGroup] = *gid;
+          page.records.push_back(std::move(r));
+        }
+      }
+    }
+    if (restart) {
+      full = true;
+      continue;
+    }
+    page.cursor = nlohmann::json{{"calendars", next}}.dump();
+    return page;
+  }
+  return make_error(ErrorKind::kTransient, "CalDAV sync-tokens rejected twice in a row");
+}
+
+Result<WriteResult> NextcloudConnector::put_event(const Write& w, const std::string& gid, bool create) {
+  const std::string uid = w.entity_id.empty() ? split_event_id(w.external_id).second : w.entity_id;
+  const std::string object = create ? object_name_for(uid) : split_event_id(w.external_id).second;
+  auto ics = build_ics(uid, w.fields, s_.default_timezone);
+  if (!ics) return make_error(ErrorKind::kPermanent, ics.error().message);
+  auto cal = calendar_href(gid);
+  if (!cal) return std::move(cal).error();
+  const std::string href = *cal + http::url_encode(object);
+  const std::string id = gid + "/" + object;
+  auto etag = cal_.put(href, *ics, create ? "" : w.version, create);
+  if (!etag && create && etag.error().kind == ErrorKind::kNotFound) {
+    // The group's calendar is missing (deleted by hand, or the group predates coopsync).
+    auto made = ensure_calendar(gid, gid);
+    if (!made) return std::move(made).error();
+    etag = cal_.put(href, *ics, "", true);
+  }
+  if (!etag && create && etag.error().http_status == 412) {
+    // 60: the object is already there (a retried create): adopt it as it is.
+    auto existing = cal_.get(href);
+    if (!existing) return std::move(existing).error();
+    return WriteResult{std::nullopt, id, existing->etag, true};
+  }
+  if (!etag) return std::move(etag).error();
+  std::string version = *etag;
+  if (version.empty()) {  // a server that does not return the ETag on PUT
+    auto back = cal_.get(href);
+    if (!back) return std::move(back).error();
+    version = back->etag;
+  }
+  return WriteResult{std::nullopt, id, version, false};
+}
+
+WriteResult NextcloudConnector::apply_event(const Write& w) {
+  auto [old_gid, object] = split_event_id(w.external_id);
+  std::string gid = str_of(w.fields, field::kGroup);
+  if (gid.empty()) gid = old_gid;
+  if (w.op == WriteOp::kDelete) {
+    auto cal = calendar_href(old_gid.empty() ? gid : old_gid);
+    if (!cal) return failed(std::move(cal).error(), w.external_id);
+    auto st = cal_.remove(*cal + http::url_encode(object), w.version);
+    if (!st && st.error().kind != ErrorKind::kNotFound) return failed(std::move(st).error(), w.external_id);
+    return WriteResult{std::nullopt, w.external_id, "", false};
+  }
+  if (gid.empty()) {
+    return failed(make_error(ErrorKind::kPermanent, "event " + w.entity_id + " has no group"), w.external_id);
+  }
+  if (excluded_group(gid)) {
+    return failed(make_error(ErrorKind::kPermanent, "group " + gid + " is excluded from sync"), w.external_id);
+  }
+  Write effective = w;
+  if (w.op == WriteOp::kDisable) effective.fields[field::kStatus] = "cancelled";
+  const bool moved = w.op != WriteOp::kCreate && !old_gid.empty() && old_gid != gid;
+  auto r = put_event(effective, gid, w.op == WriteOp::kCreate || moved || w.external_id.empty());
+  if (!r) return failed(std::move(r).error(), w.external_id);
+  if (moved) {  // the organising group changed: the event changes calendar
+    auto cal = calendar_href(old_gid);
+    if (cal) {
+      auto st = cal_.remove(*cal + http::url_encode(object), w.version);
+      if (!st && st.error().kind != ErrorKind::kNotFound) warn("old copy of " + w.external_id + " kept: " + st.error().message);
+    }
+  }
+  return std::move(*r);
+}
+
+}  // namespace coopsync::nextcloud
