@@ -40,6 +40,14 @@ Result<nlohmann::json> parse_cursor(const std::string& cursor) {
   return c;
 }
 
+// A reference to o[key] (never to a temporary copy), or to a static null.
+const nlohmann::json& member(const nlohmann::json& o, const char* key) {
+  static const nlohmann::json null_value;
+  if (!o.is_object()) return null_value;
+  auto it = o.find(key);
+  return it == o.end() ? null_value : *it;
+}
+
 const nlohmann::json& elements_of(const nlohmann::json& list) {
   static const nlohmann::json empty = nlohmann::json::array();
   if (!list.is_object() || !list.contains("elements") || !list["elements"].is_array()) return empty;
@@ -98,7 +106,7 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
         auto data = client_->call({"GroupEventActivity", &documents::group_activity(),
                                    {{"preferredUsername", g}, {"page", 1}, {"limit", 1}}});
         if (!data.ok()) return std::move(data).error();
-        const auto& first = elements_of((*data)["group"].value("activity", nlohmann::json()));
+        const auto& first = elements_of(member((*data)["group"], "activity"));
         if (!first.empty()) c["act"][g] = {{"at", str(first[0], "insertedAt")}, {"ids", {str(first[0], "id")}}};
         else c["act"][g] = {{"at", ""}, {"ids", nlohmann::json::array()}};
       }
@@ -115,7 +123,7 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
       auto data = client_->call({"GroupEvents", &documents::group_events(),
                                  {{"preferredUsername", settings_.groups[g]}, {"page", p}, {"limit", settings_.page_size}}});
       if (!data.ok()) return std::move(data).error();
-      const auto& list = (*data)["group"].value("organizedEvents", nlohmann::json());
+      const auto& list = member((*data)["group"], "organizedEvents");
       const auto& elements = elements_of(list);
       for (const auto& e : elements) {
         const std::string uuid = str(e, "uuid");
@@ -176,7 +184,7 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
       auto data = client_->call({"GroupEventActivity", &documents::group_activity(),
                                  {{"preferredUsername", g}, {"page", p}, {"limit", settings_.activity_page_size}}});
       if (!data.ok()) return std::move(data).error();
-      const auto& elements = elements_of((*data)["group"].value("activity", nlohmann::json()));
+      const auto& elements = elements_of(member((*data)["group"], "activity"));
       if (elements.empty()) break;
       for (const auto& a : elements) {
         const std::string when = str(a, "insertedAt");
@@ -270,14 +278,14 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
         return results[i].error();
       }
       const auto& ev = (*results[i])["event"];
-      std::vector<nlohmann::json> people(elements_of(ev.value("participants", nlohmann::json())).begin(),
-                                         elements_of(ev.value("participants", nlohmann::json())).end());
-      const long long total = total_of(ev.value("participants", nlohmann::json()));
+      std::vector<nlohmann::json> people(elements_of(member(ev, "participants")).begin(),
+                                         elements_of(member(ev, "participants")).end());
+      const long long total = total_of(member(ev, "participants"));
       for (int p = 2; static_cast<long long>(people.size()) < total && p <= 1000; ++p) {
         auto more = client_->call({"EventParticipants", &documents::event_participants(),
                                    {{"uuid", uuid}, {"page", p}, {"limit", settings_.participants_page_size}}});
         if (!more.ok()) return std::move(more).error();
-        const auto& els = elements_of((*more)["event"].value("participants", nlohmann::json()));
+        const auto& els = elements_of(member((*more)["event"], "participants"));
         if (els.empty()) break;
         people.insert(people.end(), els.begin(), els.end());
       }
@@ -313,7 +321,7 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
     auto data = client_->call({"GroupEventIndex", &documents::group_event_index(),
                                {{"preferredUsername", settings_.groups[g]}, {"page", p}, {"limit", 100}}});
     if (!data.ok()) return std::move(data).error();
-    const auto& list = (*data)["group"].value("organizedEvents", nlohmann::json());
+    const auto& list = member((*data)["group"], "organizedEvents");
     const auto& elements = elements_of(list);
     std::set<std::string> seen(scan["seen"].begin(), scan["seen"].end());
     for (const auto& e : elements) {
