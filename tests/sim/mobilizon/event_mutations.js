@@ -103,6 +103,7 @@ module.exports = function eventMutations(m, requireUser) {
       if (!e.draft) {
         m.participants.push({ id: crypto.randomUUID(), event_id: e.id, actor_id: e.organizer_actor_id,
           role: "CREATOR", inserted_at: now, message: null });
+        m.touchParticipants();
       }
       activity(e, "event_created", m.actor(e.organizer_actor_id));
       return V.eventView(m, e);
@@ -200,6 +201,7 @@ module.exports = function eventMutations(m, requireUser) {
         role: e.join_options === "FREE" ? "PARTICIPANT" : "NOT_APPROVED", inserted_at: m.tick(),
         message: args.message ?? null, locale: args.locale ?? null };
       m.participants.push(p);
+      m.touchParticipants();
       participationChanged(e);
       return V.participantView(m, p);
     },
@@ -214,6 +216,7 @@ module.exports = function eventMutations(m, requireUser) {
       if (p.role === "CREATOR" && m.countRole(e, "CREATOR") === 1)
         throw E.str("You can't leave event because you're the only event creator participant");
       m.participants.splice(m.participants.indexOf(p), 1);
+      m.touchParticipants();
       participationChanged(e);
       return { id: p.id, event: { id: e.id }, actor: { id: String(p.actor_id) } };
     },

@@ -127,7 +127,21 @@ class Model {
     return String(e.organizer_actor_id) === String(actor.id);
   }
 
-  participantsOf(e) { return this.participants.filter((p) => p.event_id === e.id); }
+  // Indexed by event (rebuilt after any change of the participant rows): a listing of 1,000
+  // events with 20,000 participants must not scan them all per event.
+  participantsOf(e) {
+    if (this._pindex_array !== this.participants || this._pindex_version !== this.pversion) {
+      this._pindex = new Map();
+      for (const p of this.participants) {
+        if (!this._pindex.has(p.event_id)) this._pindex.set(p.event_id, []);
+        this._pindex.get(p.event_id).push(p);
+      }
+      this._pindex_array = this.participants;
+      this._pindex_version = this.pversion;
+    }
+    return this._pindex.get(e.id) || [];
+  }
+  touchParticipants() { this.pversion = (this.pversion || 0) + 1; }
   countRole(e, role) { return this.participantsOf(e).filter((p) => p.role === role).length; }
 
   // --- tokens: HS512 JWTs, like Guardian's --------------------------------------------
