@@ -54,7 +54,9 @@ struct SystemConfig {
   RetryPolicy retry;
   ForgetPolicy forget = ForgetPolicy::kDelete;
   std::map<EntityKind, KindPolicy> kinds;  // kinds this system takes part in
-  nlohmann::json settings = nlohmann::json::object();  // connector keys: defaults, secrets resolved
+  // The whole section normalised (common and connector keys): defaults applied, durations
+  // in milliseconds, ${VAR} expanded, secrets resolved (and registered for redaction).
+  nlohmann::json settings = nlohmann::json::object();
   int line = 0;  // where the section starts, for messages
 };
 
@@ -109,6 +111,9 @@ struct Config {
 struct LoadResult {
   std::optional<Config> config;     // set when there is no issue
   std::vector<ConfigIssue> issues;  // every problem found, in file order
+  // Accepted but discouraged (a secret written literally, a secret file others can read):
+  // worth printing, never a reason to refuse the file.
+  std::vector<ConfigIssue> warnings;
 };
 
 // Loads and validates a YAML file: top-level keys against the core's schema, each system

@@ -117,4 +117,10 @@ std::string ConfigIssue::to_string() const {
   return out.str();
 }
 
+std::string format_issues(const std::vector<ConfigIssue>& issues) {
+  std::string out;
+  for (const auto& issue : issues) out += issue.to_string() + "\n";
+  return out;
+}
+
 }  // namespace coopsync::config

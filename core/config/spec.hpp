@@ -34,7 +34,8 @@ struct FieldSpec {
   std::string name;
   FieldType type = FieldType::kString;
   bool required = false;
-  std::optional<nlohmann::json> default_value;  // applied when absent
+  std::optional<nlohmann::json> default_value;  // applied when absent; checked and normalised
+                                                 // like a YAML value ("30s" or 30 = seconds)
   std::string description;                       // user-facing documentation
   std::vector<std::string> enum_values;          // kEnum
   std::optional<long long> min, max;             // kInt bounds (inclusive)
@@ -95,5 +96,8 @@ struct ConfigIssue {
   std::string message;
   std::string to_string() const;
 };
+
+// One issue per line, "file:line:col: path: message\n" (`coopsync config validate`).
+std::string format_issues(const std::vector<ConfigIssue>& issues);
 
 }  // namespace coopsync::config
