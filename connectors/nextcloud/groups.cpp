@@ -141,8 +141,12 @@ Status NextcloudConnector::ensure_share(const std::string& folder, const std::st
 Status NextcloudConnector::ensure_group_resources(const std::string& gid, const std::string& name) {
   if (!s_.folder_template.empty()) {
     const std::string folder = apply_template(s_.folder_template, gid, name);
-    auto made = files_.mkcol(files_path(folder));
-    if (!made) return std::move(made).error();
+    // MKCOL makes one level (409 when the parent is missing): make "Groups", then "Groups/Lyon".
+    for (std::size_t slash = folder.find('/'); ; slash = folder.find('/', slash + 1)) {
+      auto made = files_.mkcol(files_path(folder.substr(0, slash)));
+      if (!made) return std::move(made).error();
+      if (slash == std::string::npos) break;
+    }
     auto shared = ensure_share(folder, gid);
     if (!shared) return shared;
   }

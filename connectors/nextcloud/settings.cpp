@@ -33,9 +33,9 @@ config::ObjectSpec settings_spec() {
       "Accounts never listed nor touched (the acting account always is)"));
   s.add(fs::string_list("exclude_groups").fallback(nlohmann::json::array({"admin"})).describe(
       "Groups never listed nor touched"));
-  s.add(fs::string("folder_template").fallback("{name}").describe(
+  s.add(fs::string("folder_template").fallback("{id}").describe(
       "Folder made for each group in the acting account's files and shared with the group "
-      "({id}, {name}); empty: no folders"));
+      "({id}, {name}; with {name} a renamed group gets a new folder); empty: no folders"));
   s.add(fs::integer("share_permissions").fallback(15).range(1, 31).describe(
       "Share permissions of group folders: 1 read, 2 update, 4 create, 8 delete, 16 reshare"));
   s.add(fs::string("calendar_template").fallback("{id}").describe(

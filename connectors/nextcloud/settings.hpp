@@ -26,7 +26,7 @@ struct Settings {
   std::string group_delete = "ignore";           // | delete
   std::vector<std::string> exclude_users{"admin"};
   std::vector<std::string> exclude_groups{"admin"};
-  std::string folder_template = "{name}";        // "" = no group folder
+  std::string folder_template = "{id}";          // "" = no group folder
   int share_permissions = 15;
   std::string calendar_template = "{id}";        // "" = no group calendar
   std::string calendar_displayname_template = "{name}";

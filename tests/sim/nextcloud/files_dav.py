@@ -129,7 +129,7 @@ class FilesDav:
         out = {p: {"node": n, "received": None} for p, n in s.files[owner].items()}
         if owner == user:
             for target, shares in s.received(user).items():
-                node = s.files[shares[0]["owner"]].get(target)
+                node = s.files[shares[0]["owner"]].get(shares[0]["path"])
                 if node is not None and target not in out:
                     out[target] = {"node": node, "received": shares}
         return out
@@ -164,11 +164,13 @@ class FilesDav:
                 else:
                     value = "RGDNVCK" if node.is_dir else "RGDNVW"
             elif (ns, name) == (X.OC, "size"):
-                src_owner = entry["received"][0]["owner"] if entry["received"] else owner
-                size = s.size(src_owner, path)
+                if entry["received"]:
+                    size = s.size(entry["received"][0]["owner"], entry["received"][0]["path"])
+                else:
+                    size = s.size(owner, path)
                 if path == "" and owner == user:  # received shares count in the home (51)
-                    size += sum(s.size(shares[0]["owner"], target)
-                                for target, shares in s.received(user).items())
+                    size += sum(s.size(shares[0]["owner"], shares[0]["path"])
+                                for shares in s.received(user).values())
                 value = str(size)
             elif (ns, name) == (X.OC, "share-types"):
                 own = s.shares_of(owner, path) if not entry["received"] else []

@@ -160,11 +160,13 @@ class State:
         return [s for s in self.shares.values() if s["owner"] == uid and s["path"] == path]
 
     def received(self, uid):
-        """Group shares reaching `uid`: {target path: [share, ...]}."""
+        """Group shares reaching `uid`: {target path: [share, ...]}. The target is the
+        folder's own name in the recipient's root, like Nextcloud's file_target (45)."""
         out = {}
         for share in self.shares.values():
             if share["owner"] == uid or share["type"] != 1:
                 continue
             if uid in self.groups.get(share["with"], {}).get("members", []):
-                out.setdefault(share["path"], []).append(share)
+                target = "/" + share["path"].rstrip("/").rsplit("/", 1)[-1]
+                out.setdefault(target, []).append(share)
         return out

@@ -265,6 +265,11 @@ class Ocs:
             if m == "DELETE":
                 raise OcsError(101, "Group does not exist")
             raise OcsError(404, "The requested group could not be found")
+        if m == "PUT" and not match.group(2):  # editGroup (Nextcloud 27: key=displayname)
+            if one(p, "key") != "displayname":
+                raise OcsError(101, "")
+            s.groups[gid]["displayname"] = one(p, "value", "") or gid
+            return []
         if m == "GET":  # /groups/<gid> (legacy, v1) and /groups/<gid>/users
             return {"users": list(s.groups[gid]["members"])}
         if m == "DELETE" and not match.group(2):
@@ -293,7 +298,8 @@ class Ocs:
                 "has_preview": False, "storage_id": "home::" + share["owner"], "storage": 1,
                 "item_source": node.fileid, "file_source": node.fileid,
                 "file_parent": s.files[share["owner"]][""].fileid,
-                "file_target": share["path"], "share_with": share["with"],
+                "file_target": "/" + share["path"].rstrip("/").rsplit("/", 1)[-1],
+                "share_with": share["with"],
                 "share_with_displayname": group.get("displayname", share["with"]),
                 # The create answer says 1, later listings 0 (45 vs 48).
                 "mail_send": 1 if creating else 0, "hide_download": 0, "attributes": None}

@@ -1,0 +1,125 @@
+#pragma once
+// Shared set-up of the Nextcloud integration tests: the simulator (seeded with an admin
+// that has an app password), optionally a real Radicale for CalDAV, a connector built on
+// the real libcurl client, and raw HTTP helpers to look at or change the servers directly.
+#include "connectors/nextcloud/nextcloud_connector.hpp"
+#include "core/http/http_client.hpp"
+#include "tests/support/fixtures.hpp"
+#include "tests/support/sim_process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+namespace coopsync::testing::nc {
+
+inline const char* kAdminApp = "admin-app-password-0123456789";
+
+class SimEnv {
+ public:
+  explicit SimEnv(nlohmann::json extra_users = nlohmann::json::array()) {
+    dir_ = make_temp_dir("coopsync-ncsim");
+    nlohmann::json seed = {{"users", nlohmann::json::array({{{"id", "admin"},
+                                                               {"password", "admin-login-password"},
+                                                               {"app_passwords", {kAdminApp}},
+                                                               {"groups", {"admin"}}}})},
+                           {"bruteforce", {{"max_failures", 3}}}};
+    for (const auto& u : extra_users) seed["users"].push_back(u);
+    std::ofstream(dir_ / "seed.json") << seed.dump();
+    sim_ = std::make_unique<SimProcess>(std::vector<std::string>{
+        "/usr/bin/python3", sim_script("nextcloud"), "--port", "0", "--seed", (dir_ / "seed.json").string()});
+    raw_ = http::make_curl_client(http::ClientOptions{});
+  }
+  ~SimEnv() {
+    sim_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  std::string url() const { return sim_->base_url(); }
+
+  nextcloud::Settings settings() const {
+    nextcloud::Settings s;
+    s.url = url();
+    s.username = "admin";
+    s.app_password = kAdminApp;
+    s.caldav_url = url() + "/remote.php/dav/";
+    s.caldav_username = "admin";
+    s.caldav_password = kAdminApp;
+    s.folder_template = "Groups/{id}";
+    s.calendar_template = "group-{id}";
+    return s;
+  }
+
+  std::unique_ptr<nextcloud::NextcloudConnector> connector(const nextcloud::Settings& s) const {
+    return std::make_unique<nextcloud::NextcloudConnector>(s, http::make_curl_client(http::ClientOptions{}),
+                                                           nullptr);
+  }
+
+  nlohmann::json state() {
+    auto r = raw("GET", url() + "/_sim/state");
+    return nlohmann::json::parse(r.body);
+  }
+
+  http::Response raw(const std::string& method, const std::string& full_url, const std::string& body = "",
+                     http::Headers headers = {}, const std::string& user = "",
+                     const std::string& password = "") {
+    http::Request req;
+    req.method = method;
+    req.url = full_url;
+    req.body = body;
+    req.headers = std::move(headers);
+    req.basic_user = user;
+    req.basic_password = password;
+    auto r = raw_->send(req);
+    REQUIRE(r.ok());
+    return *r;
+  }
+
+  // An OCS call as admin, bypassing the connector (to arrange a test's starting point).
+  nlohmann::json ocs(const std::string& method, const std::string& path, const std::string& form = "") {
+    auto r = raw(method, url() + "/ocs/v2.php" + path + (path.find('?') == std::string::npos ? "?" : "&") +
+                             "format=json",
+                 form,
+                 {{"OCS-APIRequest", "true"}, {"Content-Type", "application/x-www-form-urlencoded"}},
+                 "admin", kAdminApp);
+    return nlohmann::json::parse(r.body);
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::unique_ptr<SimProcess> sim_;
+  http::HttpClientPtr raw_;
+};
+
+inline Write make_write(EntityKind kind, WriteOp op, Fields fields, std::string external_id = "",
+                        std::string entity_id = "", std::string version = "") {
+  Write w;
+  w.kind = kind;
+  w.op = op;
+  w.fields = std::move(fields);
+  w.external_id = std::move(external_id);
+  w.entity_id = std::move(entity_id);
+  w.version = std::move(version);
+  w.key = "test-" + w.entity_id + "-" + w.external_id;
+  return w;
+}
+
+inline WriteResult apply_one(Connector& c, const Write& w) {
+  auto results = c.apply({w});
+  REQUIRE(results.size() == 1);
+  return results[0];
+}
+
+inline const ExternalRecord* by_id(const ChangePage& page, const std::string& id) {
+  for (const auto& r : page.records) {
+    if (r.external_id == id) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace coopsync::testing::nc
