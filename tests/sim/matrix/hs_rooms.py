@@ -56,6 +56,11 @@ def route(app, req, requester, p, body):
         if p[1] != me or not p[3].isdigit() or int(p[3]) >= len(filters):
             raise MatrixError(404, "M_NOT_FOUND", "No such filter")
         return filters[int(p[3])]
+    if len(p) == 2 and p[0] == "profile" and m == "GET":
+        user = hs.users.get(p[1])
+        if user is None or user["deactivated"]:
+            raise MatrixError(404, "M_NOT_FOUND", "Profile was not found")
+        return {"displayname": user["displayname"], "avatar_url": user["avatar_url"]}
     if p == ["sync"] and m == "GET":
         return hs_sync.sync(hs, me, requester["token"], req.query)
     if len(p) >= 3 and p[0] == "rooms":

@@ -1,0 +1,76 @@
+#pragma once
+// The Matrix connector: a room per collective inside the federation's space, membership
+// that follows (invite / kick), persons as Matrix accounts, events announced once in the
+// collective's room and edited (m.replace) when they change.
+//
+// External ids: group -> room id; membership -> "<room_id>|<user_id>"; person -> user id;
+// event -> "<room_id>|<event_id of the announcement>".
+// Rooms are found again by alias (room_alias template), so a restart never makes a second
+// room; the space likewise by space_alias.
+#include "connectors/matrix/cs_client.hpp"
+#include "connectors/matrix/settings.hpp"
+#include "core/connector/connector.hpp"
+
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+
+namespace coopsync::matrix {
+
+class MatrixConnector final : public Connector {
+ public:
+  // `sleeper` replaces std::this_thread::sleep_for in tests (pacing on 429).
+  MatrixConnector(const ConnectorContext& ctx, Settings settings, http::HttpClientPtr http,
+                  Sleeper sleeper = {});
+
+  const Capabilities& capabilities() const override { return caps_; }
+  Status check() override;
+  Result<ChangePage> changes(EntityKind kind, const std::string& cursor,
+                             std::chrono::milliseconds wait) override;
+  Result<std::vector<ExternalRecord>> find(EntityKind kind, const Fields& keys) override;
+  std::vector<WriteResult> apply(const std::vector<Write>& writes) override;
+
+  const ClientStats& stats() const { return client_.stats(); }
+  const std::string& bot_user_id() const { return me_; }
+
+ private:
+  Status ready();  // check() once, then cached
+  Result<std::string> ensure_space(bool create);  // "" when absent and !create
+  Status link_into_space(const std::string& room_id);
+  Result<std::set<std::string>> managed_rooms();
+  Result<std::string> ensure_filter();
+
+  WriteResult apply_one(const Write& w);
+  WriteResult write_group(const Write& w);
+  WriteResult write_membership(const Write& w);
+  WriteResult write_person(const Write& w);
+  WriteResult write_event(const Write& w);
+  Result<std::optional<std::string>> find_person(const Fields& fields);
+  Result<std::optional<std::string>> find_announcement(const std::string& room_id,
+                                                       const std::string& entity_id);
+  Status sync_room_text(const std::string& room_id, const Fields& fields);
+
+  Result<ChangePage> group_changes();
+  Result<ChangePage> membership_changes(const std::string& cursor, std::chrono::milliseconds wait);
+  Result<ChangePage> person_changes(const std::string& cursor);
+  ExternalRecord membership_record(const std::string& room_id, const std::string& user_id,
+                                   const std::string& membership) const;
+
+  ConnectorContext ctx_;
+  Settings settings_;
+  http::HttpClientPtr http_;
+  CsClient client_;
+  Capabilities caps_;
+  bool ready_ = false;
+  std::string me_;
+  std::string space_id_;
+  std::optional<std::set<std::string>> managed_;
+  std::string member_filter_;
+  std::string token_filter_;
+  bool threepid_lookup_unsupported_ = false;
+};
+
+Capabilities matrix_capabilities(bool admin);
+
+}  // namespace coopsync::matrix

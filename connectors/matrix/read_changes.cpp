@@ -1,0 +1,176 @@
+// changes(): collectives from the space's hierarchy (a full listing each time), memberships
+// from /sync (next_batch as cursor, long-poll when asked to wait), accounts from the admin
+// API when allowed.
+#include "connectors/matrix/identity.hpp"
+#include "connectors/matrix/matrix_connector.hpp"
+
+#include <map>
+
+namespace coopsync::matrix {
+
+namespace {
+constexpr auto kMaxWait = std::chrono::minutes(5);
+constexpr int kUsersPerPage = 50;
+}  // namespace
+
+ExternalRecord MatrixConnector::membership_record(const std::string& room_id,
+                                                  const std::string& user_id,
+                                                  const std::string& membership) const {
+  ExternalRecord r;
+  r.kind = EntityKind::kMembership;
+  r.external_id = room_id + "|" + user_id;
+  r.fields = {{field::kPerson, user_id}, {field::kGroup, room_id}};
+  // An invitation is a membership coopsync asked for; leave, kick and ban end it.
+  r.deleted = !(membership == "join" || membership == "invite");
+  return r;
+}
+
+Result<ChangePage> MatrixConnector::changes(EntityKind kind, const std::string& cursor,
+                                            std::chrono::milliseconds wait) {
+  if (auto st = ready(); !st.ok()) return std::move(st).error();
+  switch (kind) {
+    case EntityKind::kGroup: return group_changes();
+    case EntityKind::kMembership: return membership_changes(cursor, wait);
+    case EntityKind::kPerson:
+      if (settings_.admin) return person_changes(cursor);
+      break;
+    default: break;
+  }
+  return make_error(ErrorKind::kPermanent,
+                    std::string("matrix: ") + to_string(kind) + " records are not read from Matrix");
+}
+
+Result<ChangePage> MatrixConnector::group_changes() {
+  ChangePage page;
+  page.full_listing = true;  // always everything in the space: cheap, one request a page
+  auto space = ensure_space(false);
+  if (!space.ok()) return std::move(space).error();
+  if (space->empty()) return page;
+  std::set<std::string> children;
+  std::map<std::string, HierarchyRoom> rooms;
+  std::string from;
+  for (int i = 0; i < 1000; ++i) {
+    auto h = client_.hierarchy(*space, from);
+    if (!h.ok()) return std::move(h).error();
+    for (auto& room : h->rooms) {
+      if (room.room_id == *space) {
+        children.insert(room.children.begin(), room.children.end());
+      } else {
+        rooms[room.room_id] = std::move(room);
+      }
+    }
+    if (h->next_batch.empty() || h->next_batch == from) break;
+    from = h->next_batch;
+  }
+  managed_ = children;
+  for (const auto& room_id : children) {
+    ExternalRecord r;
+    r.kind = EntityKind::kGroup;
+    r.external_id = room_id;
+    auto it = rooms.find(room_id);
+    if (it != rooms.end()) {
+      r.fields[field::kName] = it->second.name;
+      r.fields[field::kDescription] = it->second.topic.empty() ? json(nullptr) : json(it->second.topic);
+      const std::string slug = slug_from_alias(settings_, it->second.canonical_alias);
+      if (!slug.empty()) r.fields[field::kSlug] = slug;
+    }
+    page.records.push_back(std::move(r));
+  }
+  return page;
+}
+
+Result<ChangePage> MatrixConnector::membership_changes(const std::string& cursor,
+                                                       std::chrono::milliseconds wait) {
+  auto filter = ensure_filter();
+  if (!filter.ok()) return std::move(filter).error();
+  ChangePage page;
+  if (cursor.empty()) {
+    // Full listing: the stream position first, so nothing that happens while the rooms
+    // are listed is lost; then every managed room's members.
+    auto position = client_.sync(token_filter_, "", std::chrono::milliseconds(0));
+    if (!position.ok()) return std::move(position).error();
+    managed_.reset();
+    auto rooms = managed_rooms();
+    if (!rooms.ok()) return std::move(rooms).error();
+    for (const auto& room_id : *rooms) {
+      auto members = client_.members(room_id);
+      if (!members.ok()) {
+        if (members.error().kind == ErrorKind::kNotFound) continue;
+        return std::move(members).error();
+      }
+      for (const auto& ev : *members) {
+        if (!ev.state_key || *ev.state_key == me_) continue;
+        const std::string m = string_or(ev.content, "membership");
+        if (m == "join" || m == "invite") page.records.push_back(membership_record(room_id, *ev.state_key, m));
+      }
+    }
+    page.full_listing = true;
+    page.cursor = position->next_batch;
+    return page;
+  }
+  const auto timeout = std::min<std::chrono::milliseconds>(wait, kMaxWait);
+  auto s = client_.sync(*filter, cursor, timeout);
+  if (!s.ok()) return std::move(s).error();
+  auto rooms = managed_rooms();
+  if (!rooms.ok()) return std::move(rooms).error();
+  std::map<std::string, ExternalRecord> latest;  // one record per membership, the last state
+  for (const auto& room : s->joined) {
+    if (!rooms->count(room.room_id)) continue;
+    if (room.limited) {
+      // Some membership events fell out of the window: read the room's members whole.
+      auto members = client_.members(room.room_id);
+      if (!members.ok()) return std::move(members).error();
+      for (const auto& ev : *members) {
+        if (!ev.state_key || *ev.state_key == me_) continue;
+        auto rec = membership_record(room.room_id, *ev.state_key, string_or(ev.content, "membership"));
+        latest[rec.external_id] = std::move(rec);
+      }
+      continue;
+    }
+    for (const auto& ev : room.timeline) {
+      if (ev.type != "m.room.member" || !ev.state_key || *ev.state_key == me_) continue;
+      auto rec = membership_record(room.room_id, *ev.state_key, string_or(ev.content, "membership"));
+      latest[rec.external_id] = std::move(rec);
+    }
+  }
+  for (auto& [_, rec] : latest) page.records.push_back(std::move(rec));
+  page.cursor = s->next_batch;
+  return page;
+}
+
+Result<ChangePage> MatrixConnector::person_changes(const std::string& cursor) {
+  long from = 0;
+  if (!cursor.empty()) {
+    try {
+      from = std::stol(cursor);
+    } catch (const std::exception&) {
+      return make_error(ErrorKind::kInvalidInput, "matrix: bad person cursor " + cursor);
+    }
+  }
+  auto list = client_.admin_list_users(from, kUsersPerPage);
+  if (!list.ok()) return std::move(list).error();
+  ChangePage page;
+  page.full_listing = true;
+  const std::string suffix = ":" + settings_.server_name;
+  for (const auto& u : list->users) {
+    if (u.user_id == me_ || u.user_id.size() < suffix.size() ||
+        u.user_id.compare(u.user_id.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      continue;
+    }
+    auto full = client_.admin_get_user(u.user_id);  // the list carries no emails
+    if (!full.ok()) return std::move(full).error();
+    if (!full->has_value()) continue;
+    ExternalRecord r;
+    r.kind = EntityKind::kPerson;
+    r.external_id = u.user_id;
+    r.fields[field::kDisplayName] = (*full)->displayname;
+    r.fields[field::kActive] = !(*full)->deactivated;
+    r.fields[field::kEmail] = (*full)->emails.empty() ? json(nullptr) : json((*full)->emails[0]);
+    page.records.push_back(std::move(r));
+  }
+  page.has_more = !list->next_token.empty();
+  page.cursor = page.has_more ? list->next_token : std::string();
+  return page;
+}
+
+}  // namespace coopsync::matrix
