@@ -36,8 +36,9 @@ void append_utf8(std::string& out, unsigned long cp) {
 
 // Decodes the entity starting at text[i] == '&'; returns characters consumed (0 = none).
 std::size_t decode_entity(std::string_view text, std::size_t i, std::string& out) {
-  const auto semi = text.find(';', i);
-  if (semi == std::string_view::npos || semi - i > 10) return 0;
+  // Entities are short: look no further than that (keeps decoding linear).
+  const auto semi = text.substr(0, std::min(text.size(), i + 12)).find(';', i);
+  if (semi == std::string_view::npos) return 0;
   const std::string_view name = text.substr(i + 1, semi - i - 1);
   static const std::pair<const char*, const char*> named[] = {
       {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}, {"nbsp", "\xC2\xA0"}};
@@ -149,14 +150,22 @@ std::string escape(std::string_view s) {
   return out;
 }
 
+// Markers must close within this many characters: keeps inline_html linear on hostile input.
+constexpr std::size_t kInlineWindow = 2048;
+
+std::size_t find_near(std::string_view s, std::string_view what, std::size_t from) {
+  const auto window = s.substr(0, std::min(s.size(), from + kInlineWindow));
+  return window.find(what, from);
+}
+
 // Inline Markdown of one line: [t](u), **b**, *i*; the rest escaped.
 std::string inline_html(std::string_view s) {
   std::string out;
   std::size_t i = 0;
   while (i < s.size()) {
     if (s[i] == '[') {
-      const auto close = s.find("](", i);
-      const auto end = close == std::string_view::npos ? close : s.find(')', close + 2);
+      const auto close = find_near(s, "](", i);
+      const auto end = close == std::string_view::npos ? close : find_near(s, ")", close + 2);
       if (close != std::string_view::npos && end != std::string_view::npos &&
           s.substr(i + 1, close - i - 1).find('[') == std::string_view::npos) {
         const auto url = s.substr(close + 2, end - close - 2);
@@ -168,7 +177,7 @@ std::string inline_html(std::string_view s) {
       }
     }
     if (s.substr(i, 2) == "**") {
-      const auto end = s.find("**", i + 2);
+      const auto end = find_near(s, "**", i + 2);
       if (end != std::string_view::npos && end > i + 2) {
         out += "<strong>" + escape(s.substr(i + 2, end - i - 2)) + "</strong>";
         i = end + 2;
@@ -176,7 +185,7 @@ std::string inline_html(std::string_view s) {
       }
     }
     if (s[i] == '*' && i + 1 < s.size() && s[i + 1] != ' ') {
-      const auto end = s.find('*', i + 1);
+      const auto end = find_near(s, "*", i + 1);
       if (end != std::string_view::npos && end > i + 1) {
         out += "<em>" + escape(s.substr(i + 1, end - i - 1)) + "</em>";
         i = end + 1;
@@ -238,7 +247,10 @@ std::string html_to_text(std::string_view html) {
           // The server's own linkification (#hashtags, bare URLs, @mentions) reads as its label.
           const bool automatic = link_href.empty() || label == link_href || (!label.empty() && (label[0] == '#' || label[0] == '@')) ||
                                  (label.rfind("http", 0) == 0);
-          if (!automatic) raw = raw.substr(0, link_start) + "[" + label + "](" + link_href + ")";
+          if (!automatic) {
+            raw.resize(link_start);
+            raw += "[" + label + "](" + link_href + ")";
+          }
         }
       }
       continue;
