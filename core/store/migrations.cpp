@@ -145,8 +145,20 @@ CREATE TABLE forgotten (
 ) STRICT, WITHOUT ROWID;
 )sql";
 
+// GDPR erasure is the one change the audit allows: the details of an erased person's
+// entries (which may hold field values) become {"erased":true}; nothing else may change.
+constexpr const char* kSchema2 = R"sql(
+DROP TRIGGER audit_no_update;
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  WHEN NOT (NEW.details = '{"erased":true}' AND NEW.id = OLD.id AND NEW.at = OLD.at
+            AND NEW.entity_id = OLD.entity_id AND NEW.action = OLD.action
+            AND NEW.from_system = OLD.from_system AND NEW.to_system = OLD.to_system)
+  BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchema1},
+    {2, kSchema2},
 };
 
 std::int64_t read_be32(const std::string& bytes, std::size_t offset) {

@@ -165,6 +165,14 @@ Status SqliteStore::append_audit(const AuditEntry& entry) {
       .bind(4, entry.from_system).bind(5, entry.to_system).bind(6, *details).run();
 }
 
+Status SqliteStore::erase_personal_data(const std::string& entity_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare("UPDATE audit SET details = '{\"erased\":true}' WHERE entity_id = ?1",
+                      "erase_personal_data");
+  if (!stmt.ok()) return std::move(stmt).error();
+  return stmt->bind(1, entity_id).run();
+}
+
 Result<std::vector<AuditEntry>> SqliteStore::audit_of(const std::string& entity_id) {
   std::lock_guard lock(mutex_);
   auto stmt = prepare(

@@ -164,6 +164,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
 
 // --- transactions -------------------------------------------------------------------
 
+Result<sqlite::Stmt> SqliteStore::prepare(const char* sql, const char* op) {
+  if (depth_ > 0 && sqlite3_get_autocommit(db_->handle()) != 0) {
+    return db_->error(op, SQLITE_ABORT,
+                      "the enclosing transaction was rolled back after an earlier error");
+  }
+  return db_->prepare(sql, op);
+}
+
 Status SqliteStore::rollback(bool outer, const std::string& savepoint) {
   if (sqlite3_get_autocommit(db_->handle()) != 0) return ok_status();  // SQLite already did
   if (outer) return db_->exec("ROLLBACK", "rollback");

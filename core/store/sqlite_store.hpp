@@ -76,6 +76,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Conflict>> get_conflict(std::int64_t id) override;
   Status resolve_conflict(std::int64_t id, const std::string& resolution) override;
   Status append_audit(const AuditEntry& entry) override;
+  Status erase_personal_data(const std::string& entity_id) override;
   Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) override;
 
   std::unique_ptr<StateStore> state_for(const std::string& system) override;
@@ -92,13 +93,18 @@ class SqliteStore final : public Store {
 
   // Tests drive lease expiry and timestamps without sleeping.
   void set_clock_for_test(std::function<TimePoint()> clock) { clock_ = std::move(clock); }
+  // Runs raw SQL on this connection (e.g. PRAGMA max_page_count to provoke "disk full").
+  Status exec_for_test(const std::string& sql) { return db_->exec(sql.c_str(), "test"); }
   const std::string& path() const { return db_->path(); }
 
  private:
   explicit SqliteStore(std::unique_ptr<sqlite::Db> db) : db_(std::move(db)) {}
 
   TimePoint now() const { return clock_ ? clock_() : Clock::now(); }
-  Result<sqlite::Stmt> prepare(const char* sql, const char* op) { return db_->prepare(sql, op); }
+  // Every statement goes through here. Inside transaction(), it refuses to run once SQLite
+  // has rolled the transaction back on its own (it may on disk full or I/O errors): the
+  // statement would otherwise autocommit on its own, half a change outside the transaction.
+  Result<sqlite::Stmt> prepare(const char* sql, const char* op);
   Status rollback(bool outer, const std::string& savepoint);
 
   std::unique_ptr<sqlite::Db> db_;

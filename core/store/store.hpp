@@ -102,7 +102,8 @@ class Store {
   virtual Result<Entity> create_entity(EntityKind kind) = 0;
   virtual Result<std::optional<Entity>> get_entity(const std::string& id) = 0;
   virtual Status mark_merged(const std::string& id, const std::string& into) = 0;
-  virtual Status delete_entity(const std::string& id) = 0;  // with its links and snapshot
+  // With its links, identity keys and snapshot. Deleting what is gone is ok (crash replays).
+  virtual Status delete_entity(const std::string& id) = 0;
 
   // --- links (unique both ways) -----------------------------------------------------
   virtual Status insert_link(const Link& link) = 0;  // kConflict when either side is taken
@@ -115,6 +116,7 @@ class Store {
   virtual Status update_link_state(const std::string& system, EntityKind kind,
                                    const std::string& external_id, const std::string& version,
                                    const std::string& hash) = 0;
+  // Ok when the link is already gone (crash replays); update_link_state is kNotFound then.
   virtual Status delete_link(const std::string& system, EntityKind kind,
                              const std::string& external_id) = 0;
 
@@ -122,6 +124,7 @@ class Store {
   // Replaces the keys of an entity (e.g. {"email": "a@b.c", "phone": "+33..."}).
   virtual Status set_identity_keys(const std::string& entity_id, EntityKind kind,
                                    const std::vector<std::pair<std::string, std::string>>& keys) = 0;
+  // Entity ids holding that key value, merged-away entities excluded, sorted.
   virtual Result<std::vector<std::string>> match_identity(EntityKind kind, const std::string& key,
                                                           const std::string& value) = 0;
 
@@ -147,15 +150,21 @@ class Store {
   virtual Status mark_failed(std::int64_t id, const std::string& error, TimePoint next_attempt,
                              bool dead) = 0;
   virtual Status retry_dead(std::int64_t id) = 0;  // dead -> pending, attempts reset
+  // An empty `system` counts across all systems. (Limits: SIZE_MAX = no limit.)
   virtual Result<std::size_t> count_outbox(const std::string& system, OutboxState state) = 0;
 
   // --- conflicts and audit ------------------------------------------------------------
+  // An open conflict with the same kind, system, external id and reason is refreshed
+  // (candidates, details) and its id returned, so each pass does not add a duplicate.
   virtual Result<std::int64_t> add_conflict(const Conflict& conflict) = 0;
   // Open conflicts only unless include_resolved.
   virtual Result<std::vector<Conflict>> list_conflicts(bool include_resolved) = 0;
   virtual Result<std::optional<Conflict>> get_conflict(std::int64_t id) = 0;
   virtual Status resolve_conflict(std::int64_t id, const std::string& resolution) = 0;
   virtual Status append_audit(const AuditEntry& entry) = 0;
+  // GDPR erasure: the only change the append-only audit allows. Replaces the details of
+  // every audit entry of `entity_id` (which may hold field values) with {"erased": true}.
+  virtual Status erase_personal_data(const std::string& entity_id) = 0;
   virtual Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) = 0;
 
   // --- connector-private state, leases, erasure ---------------------------------------

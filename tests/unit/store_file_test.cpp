@@ -90,6 +90,32 @@ TEST_CASE("a fresh store has the latest schema; reopening it migrates nothing an
   CHECK(raw_query(t.path, "SELECT count(*) FROM meta WHERE key = 'salt'")[0][0] == "1");
 }
 
+TEST_CASE("a schema version 1 store is migrated forward on open, keeping its data") {
+  TempStore t;
+  std::string id = t.store->create_entity(EntityKind::kPerson)->id;
+  t.store.reset();
+  // Back to what version 1 left: its strict append-only trigger and user_version 1.
+  int rc = 0;
+  raw_query(t.path, "DROP TRIGGER audit_no_update", &rc);
+  REQUIRE(rc == SQLITE_OK);
+  raw_query(t.path,
+            "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+            " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
+            &rc);
+  REQUIRE(rc == SQLITE_OK);
+  raw_query(t.path, "PRAGMA user_version = 1", &rc);
+  REQUIRE(rc == SQLITE_OK);
+
+  t.reopen();
+  CHECK(raw_query(t.path, "PRAGMA user_version")[0][0] == std::to_string(sqlite::latest_schema_version()));
+  CHECK(t.store->get_entity(id)->has_value());
+  AuditEntry entry;
+  entry.entity_id = id;
+  entry.action = "create";
+  REQUIRE(t.store->append_audit(entry).ok());
+  CHECK(t.store->erase_personal_data(id).ok());  // needs the version 2 trigger
+}
+
 TEST_CASE("an empty existing file becomes a store") {
   TempDir d;
   std::string path = d.file("empty.db");

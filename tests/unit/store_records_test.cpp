@@ -148,6 +148,38 @@ TEST_CASE("audit: appended in order per entity, and the file refuses UPDATE and 
   CHECK(t.store->audit_of("e1")->size() == 2);
 }
 
+TEST_CASE("erase_personal_data blanks the details of one entity's audit, nothing else") {
+  TempStore t;
+  AuditEntry entry;
+  entry.entity_id = "e1";
+  entry.action = "update";
+  entry.from_system = "odoo";
+  entry.details = {{"before", {{"email", "ana@coop.example"}}}};
+  REQUIRE(t.store->append_audit(entry).ok());
+  REQUIRE(t.store->append_audit(entry).ok());
+  entry.entity_id = "e2";
+  REQUIRE(t.store->append_audit(entry).ok());
+
+  REQUIRE(t.store->erase_personal_data("e1").ok());
+  auto erased = t.store->audit_of("e1");
+  REQUIRE(erased->size() == 2);
+  for (const auto& e : *erased) {
+    CHECK(e.details == nlohmann::json({{"erased", true}}));
+    CHECK(e.action == "update");  // what happened stays; whose data it was goes
+    CHECK(e.from_system == "odoo");
+  }
+  CHECK(t.store->audit_of("e2")->front().details == entry.details);
+  REQUIRE(t.store->erase_personal_data("e1").ok());  // again: nothing left to erase, still ok
+
+  // The exception is exactly that one: any other change is still refused by the file.
+  int rc = 0;
+  raw_query(t.path, "UPDATE audit SET details = '{}' WHERE entity_id = 'e2'", &rc);
+  CHECK(rc != SQLITE_OK);
+  raw_query(t.path, "UPDATE audit SET action = 'x', details = '{\"erased\":true}' WHERE entity_id = 'e2'", &rc);
+  CHECK(rc != SQLITE_OK);
+  CHECK(t.store->audit_of("e2")->front().details == entry.details);
+}
+
 TEST_CASE("connector state: per system, durable across reopen") {
   TempStore t;
   {

@@ -55,7 +55,7 @@ struct TempStore {
   }
 };
 
-// Rows of a raw query (each column as text), through a separate plain connection.
+// Rows of one raw statement (each column as text), through a separate plain connection.
 inline std::vector<std::vector<std::string>> raw_query(const std::string& path, const std::string& sql,
                                                        int* rc_out = nullptr) {
   sqlite3* db = nullptr;

@@ -160,3 +160,45 @@ TEST_CASE("the write lock is released after commit, error and exception") {
   REQUIRE(other->set_cursor("a", "b", "4").ok());
   CHECK(*t.store->get_cursor("a", "b") == "4");
 }
+
+TEST_CASE("disk full: a clear error, nothing of the transaction kept, the store usable after") {
+  // PRAGMA max_page_count makes SQLite answer SQLITE_FULL exactly as a full disk does.
+  TempStore t;
+  REQUIRE(t.store->set_cursor("odoo", "person", "before").ok());
+  auto pages = coopsync::store::testing::raw_query(t.path, "PRAGMA page_count");
+  REQUIRE(pages.size() == 1);
+  REQUIRE(t.store->exec_for_test("PRAGMA max_page_count = " + pages[0][0]).ok());
+
+  std::vector<std::string> created;
+  bool later_write_refused = false;
+  auto st = t.store->transaction([&]() -> Status {
+    // Whatever SQLite did with the transaction after the failure, a later write must not
+    // slip through on its own outside of it.
+    auto failed = [&](Error error) -> Status {
+      later_write_refused = !t.store->set_cursor("odoo", "person", "after").ok();
+      return error;
+    };
+    for (int i = 0; i < 5000; ++i) {
+      auto e = t.store->create_entity(EntityKind::kPerson);
+      if (!e.ok()) return failed(std::move(e).error());
+      created.push_back(e->id);
+      if (auto l = t.store->insert_link(link_to(e->id, std::to_string(i))); !l.ok()) {
+        return failed(std::move(l).error());
+      }
+    }
+    return ok_status();
+  });
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().kind == ErrorKind::kInternal);
+  CHECK(st.error().message.find("disk full") != std::string::npos);
+  CHECK(st.error().message.find(t.path) != std::string::npos);
+  CHECK(later_write_refused);
+
+  REQUIRE(t.store->exec_for_test("PRAGMA max_page_count = 1073741823").ok());
+  CHECK(*t.store->get_cursor("odoo", "person") == "before");
+  REQUIRE_FALSE(created.empty());
+  for (const auto& id : created) CHECK_FALSE(t.store->get_entity(id)->has_value());
+  CHECK(t.store->links_in("odoo", EntityKind::kPerson)->empty());
+  REQUIRE(t.store->set_cursor("odoo", "person", "after").ok());
+  CHECK(*t.store->get_cursor("odoo", "person") == "after");
+}
