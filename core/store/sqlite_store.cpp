@@ -162,6 +162,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db)));
 }
 
+// Refreshes the planner's statistics where they drifted (cheap; SQLite's advice for
+// long-lived connections). Only a store that opened fully gets here.
+SqliteStore::~SqliteStore() { (void)db_->exec("PRAGMA optimize", "optimize"); }
+
 // --- transactions -------------------------------------------------------------------
 
 Result<sqlite::Stmt> SqliteStore::prepare(const char* sql, const char* op) {

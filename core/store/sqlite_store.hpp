@@ -25,6 +25,7 @@ namespace coopsync::store {
 class SqliteStore final : public Store {
  public:
   static Result<std::unique_ptr<SqliteStore>> open(const std::string& path);
+  ~SqliteStore() override;
 
   Status transaction(const std::function<Status()>& body) override;
 

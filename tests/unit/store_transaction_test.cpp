@@ -2,6 +2,7 @@
 #include "tests/unit/store_test_util.hpp"
 
 #include <stdexcept>
+#include <thread>
 
 using namespace coopsync;
 using namespace coopsync::store;
@@ -201,4 +202,33 @@ TEST_CASE("disk full: a clear error, nothing of the transaction kept, the store 
   CHECK(t.store->links_in("odoo", EntityKind::kPerson)->empty());
   REQUIRE(t.store->set_cursor("odoo", "person", "after").ok());
   CHECK(*t.store->get_cursor("odoo", "person") == "after");
+}
+
+TEST_CASE("threads sharing one store, and two connections writing at once, lose nothing") {
+  TempStore t;
+  auto other = t.second();
+  constexpr int kRounds = 20;
+  auto writer = [&](Store* store, const std::string& name, std::vector<std::string>* errors) {
+    for (int i = 0; i < kRounds; ++i) {
+      auto st = store->transaction([&]() -> Status {
+        auto e = store->create_entity(EntityKind::kPerson);
+        if (!e.ok()) return std::move(e).error();
+        return store->insert_link(link_to(e->id, name + "-" + std::to_string(i)));
+      });
+      if (!st.ok()) errors->push_back(st.error().message);
+    }
+  };
+  std::vector<std::string> e1, e2, e3;
+  {
+    std::thread a(writer, t.store.get(), "a", &e1);  // a and b share one connection
+    std::thread b(writer, t.store.get(), "b", &e2);
+    std::thread c(writer, other.get(), "c", &e3);    // c is another connection to the file
+    a.join();
+    b.join();
+    c.join();
+  }
+  CHECK(e1.empty());
+  CHECK(e2.empty());
+  CHECK(e3.empty());
+  CHECK(t.store->links_in("odoo", EntityKind::kPerson)->size() == 3 * kRounds);
 }
