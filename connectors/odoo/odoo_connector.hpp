@@ -1,0 +1,93 @@
+#pragma once
+// The Odoo connector: persons (res.partner, scoped by a tag and/or a domain), groups
+// (partner tags or a configured model), memberships (partner.category_id), events
+// (event.event) and registrations (event.registration), over XML-RPC or JSON-2.
+//
+// changes() pages by (write_date, id): Odoo shows write_date to the second while it
+// orders by the real timestamp, so records written in the same second are not in id
+// order. The cursor keeps the second last seen and the ids already listed in it; the next
+// page asks for "written in that second and not listed yet, or later". A cursor of ""
+// lists everything in scope (full_listing) and then continues from the newest write_date
+// seen when the listing started.
+#include "connectors/odoo/mapping.hpp"
+#include "connectors/odoo/session.hpp"
+#include "connectors/odoo/settings.hpp"
+#include "core/connector/connector.hpp"
+
+#include <memory>
+#include <optional>
+#include <set>
+
+namespace coopsync::odoo {
+
+Capabilities odoo_capabilities();
+
+struct Cursor {
+  bool full = false;          // in the full listing phase
+  std::int64_t after = 0;     // full listing: last id listed
+  std::string start;          // full listing: newest write_date when it began
+  std::string second;         // incremental: the write_date second last seen
+  std::vector<std::int64_t> seen;  // incremental: ids already listed in that second
+  std::string encode() const;
+  static Result<Cursor> decode(const std::string& text);
+};
+
+class OdooConnector final : public Connector {
+ public:
+  OdooConnector(Settings settings, http::HttpClientPtr http);
+
+  const Capabilities& capabilities() const override { return caps_; }
+  Status check() override;
+  Result<ChangePage> changes(EntityKind kind, const std::string& cursor,
+                             std::chrono::milliseconds wait) override;
+  Result<std::vector<ExternalRecord>> find(EntityKind kind, const Fields& keys) override;
+  std::vector<WriteResult> apply(const std::vector<Write>& writes) override;
+
+  Session& session() { return session_; }
+
+ private:
+  struct Feed {
+    EntityKind kind;
+    std::string model;
+    std::vector<std::string> fields;
+    Array scope;
+  };
+  struct FeedPage {
+    std::vector<Value> rows;
+    std::set<std::int64_t> in_scope;
+    ChangePage page;  // cursor, has_more, full_listing (records left to the caller)
+  };
+
+  Result<FeedPage> feed(const Feed& f, const std::string& cursor);
+  Result<Feed> feed_for(EntityKind kind);
+  Result<ChangePage> membership_changes(const std::string& cursor);
+  ExternalRecord to_record(EntityKind kind, const Value& row, const MapContext& ctx) const;
+
+  Result<std::optional<std::int64_t>> member_tag(bool create);
+  Result<Array> person_scope();
+  Array group_scope() const;
+  Result<std::set<std::int64_t>> group_ids();
+  Result<MapContext> map_context();
+
+  // writes (writes.cpp)
+  void apply_kind(EntityKind kind, const std::vector<const Write*>& writes,
+                  std::vector<WriteResult*>& results);
+  void create_records(EntityKind kind, const std::vector<const Write*>& writes,
+                      std::vector<WriteResult*>& results);
+  Result<std::map<std::size_t, std::int64_t>> adopt(EntityKind kind, const std::vector<const Write*>& writes);
+  void update_records(EntityKind kind, const std::vector<const Write*>& writes,
+                      std::vector<WriteResult*>& results);
+  void lifecycle(EntityKind kind, WriteOp op, const std::vector<const Write*>& writes,
+                 std::vector<WriteResult*>& results);
+  void memberships(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results);
+  Result<Struct> values_for(EntityKind kind, const Write& w, bool create);
+  const std::string& model_of(EntityKind kind) const;
+
+  Settings s_;
+  http::HttpClientPtr http_;
+  Session session_;
+  Capabilities caps_;
+  std::optional<std::int64_t> member_tag_;
+};
+
+}  // namespace coopsync::odoo

@@ -1,0 +1,101 @@
+#include "connectors/odoo/settings.hpp"
+
+namespace coopsync::odoo {
+
+namespace fs = config::field_spec;
+
+config::ObjectSpec settings_spec() {
+  config::ObjectSpec s("Odoo 14-19: partners, partner tags, events and registrations over "
+                       "XML-RPC or JSON-2");
+  s.add(fs::string("url").require().describe("Odoo base URL, e.g. https://erp.example.coop"));
+  s.add(fs::string("database").require().describe("Database name (X-Odoo-Database, execute_kw db)"));
+  s.add(fs::string("username").fallback("admin").describe("Login for XML-RPC authenticate"));
+  s.add(fs::secret("password").fallback("").describe(
+      "XML-RPC password of that login (an API key works too)"));
+  s.add(fs::secret("api_key").fallback("").describe(
+      "API key (Preferences > Account Security); required for JSON-2, Odoo 19+"));
+  s.add(fs::one_of("protocol", {"auto", "xmlrpc", "json2"}).fallback("auto").describe(
+      "auto: JSON-2 on Odoo 19+ when an api_key is set, XML-RPC otherwise"));
+  s.add(fs::duration("timeout").fallback("60s").describe("Per-request timeout"));
+  s.add(fs::integer("page_size").fallback(500).range(1, 10000).describe(
+      "Records per search_read page (always with an explicit field list)"));
+  s.add(fs::string("member_tag").fallback("").describe(
+      "Partner tag that puts a partner in scope as a person (e.g. Membre); empty: every "
+      "individual partner. Partners created by coopsync get it"));
+  s.add(fs::string("person_domain").fallback("[]").describe(
+      "Extra Odoo domain on res.partner, as JSON, e.g. [[\"country_id.code\", \"=\", \"FR\"]]"));
+  s.add(fs::string("group_model").fallback("res.partner.category").describe(
+      "Model holding groups (tags by default); partners join them through category_id"));
+  s.add(fs::string("group_prefix").fallback("").describe(
+      "Only tags whose name starts with this are groups (e.g. \"Région \")"));
+  s.add(fs::string("group_parent").fallback("").describe(
+      "Only children of the tag with this name are groups"));
+  s.add(fs::string("event_domain").fallback("[]").describe("Extra Odoo domain on event.event"));
+  s.add(fs::boolean("unlink_on_delete").fallback(true).describe(
+      "A delete unlinks the record; false archives it (active = False) instead"));
+  return s;
+}
+
+namespace {
+Result<Array> parse_domain(const nlohmann::json& section, const char* key) {
+  if (!section.contains(key) || !section[key].is_string()) return Array{};
+  auto j = nlohmann::json::parse(section[key].get<std::string>(), nullptr, false);
+  if (j.is_discarded() || !j.is_array()) {
+    return make_error(ErrorKind::kInvalidInput,
+                      std::string("odoo settings: ") + key + " must be a JSON array (an Odoo domain)");
+  }
+  return *from_json(j).as_array();
+}
+}  // namespace
+
+Result<Settings> parse_settings(const nlohmann::json& section, const std::string& default_region) {
+  if (!section.is_object()) return make_error(ErrorKind::kInvalidInput, "odoo settings: not an object");
+  Settings s;
+  auto str = [&](const char* key, std::string& out) {
+    if (section.contains(key) && section[key].is_string()) out = section[key].get<std::string>();
+  };
+  str("url", s.url);
+  str("database", s.database);
+  str("username", s.username);
+  str("password", s.password);
+  str("api_key", s.api_key);
+  str("member_tag", s.member_tag);
+  str("group_model", s.group_model);
+  str("group_prefix", s.group_prefix);
+  str("group_parent", s.group_parent);
+  while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();
+  if (s.url.empty() || s.database.empty()) {
+    return make_error(ErrorKind::kInvalidInput, "odoo settings: url and database are required");
+  }
+  if (s.password.empty() && s.api_key.empty()) {
+    return make_error(ErrorKind::kInvalidInput, "odoo settings: set password or api_key");
+  }
+  const std::string protocol = section.value("protocol", std::string("auto"));
+  s.protocol = protocol == "xmlrpc" ? Protocol::kXmlRpc
+               : protocol == "json2" ? Protocol::kJson2 : Protocol::kAuto;
+  if (s.protocol == Protocol::kJson2 && s.api_key.empty()) {
+    return make_error(ErrorKind::kInvalidInput, "odoo settings: protocol json2 needs api_key");
+  }
+  if (section.contains("timeout") && section["timeout"].is_number_integer()) {
+    s.timeout = std::chrono::milliseconds(section["timeout"].get<long long>());
+  }
+  if (section.contains("page_size") && section["page_size"].is_number_integer()) {
+    s.page_size = section["page_size"].get<int>();
+  }
+  if (section.contains("batch_size") && section["batch_size"].is_number_integer()) {
+    s.batch_size = section["batch_size"].get<int>();
+  }
+  if (section.contains("unlink_on_delete") && section["unlink_on_delete"].is_boolean()) {
+    s.unlink_on_delete = section["unlink_on_delete"].get<bool>();
+  }
+  auto person = parse_domain(section, "person_domain");
+  if (!person) return std::move(person).error();
+  s.person_domain = std::move(*person);
+  auto event = parse_domain(section, "event_domain");
+  if (!event) return std::move(event).error();
+  s.event_domain = std::move(*event);
+  s.default_region = default_region;
+  return s;
+}
+
+}  // namespace coopsync::odoo

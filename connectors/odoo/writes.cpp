@@ -1,0 +1,335 @@
+// OdooConnector::apply: writes grouped so that Odoo sees few, large calls (the server
+// closes the connection after every answer, and one batch create of 1,000 records costs
+// what ~10 single creates do): adoption lookups batched per kind, creates as one list of
+// dicts per batch, updates grouped by identical values, archive/unlink as id lists.
+#include "connectors/odoo/odoo_connector.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace coopsync::odoo {
+
+namespace {
+
+Value leaf(const char* f, const char* op, Value v) { return Value(Array{Value(f), Value(op), std::move(v)}); }
+
+std::string text(const Fields& f, const char* k) {
+  return f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : std::string();
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+// An OR of `leaves` in Odoo's prefix notation.
+Array any_of(std::vector<Value> leaves) {
+  Array out;
+  for (std::size_t i = 1; i < leaves.size(); ++i) out.emplace_back("|");
+  for (auto& l : leaves) out.push_back(std::move(l));
+  return out;
+}
+
+constexpr EntityKind kOrder[] = {EntityKind::kGroup, EntityKind::kPerson, EntityKind::kEvent,
+                                 EntityKind::kMembership, EntityKind::kRegistration};
+constexpr WriteOp kOps[] = {WriteOp::kCreate, WriteOp::kUpdate, WriteOp::kEnable, WriteOp::kDisable,
+                            WriteOp::kDelete};
+
+}  // namespace
+
+std::vector<WriteResult> OdooConnector::apply(const std::vector<Write>& writes) {
+  std::vector<WriteResult> results(writes.size());
+  for (EntityKind kind : kOrder) {
+    for (WriteOp op : kOps) {
+      std::vector<const Write*> batch;
+      std::vector<WriteResult*> out;
+      for (std::size_t i = 0; i < writes.size(); ++i) {
+        if (writes[i].kind == kind && writes[i].op == op) {
+          batch.push_back(&writes[i]);
+          out.push_back(&results[i]);
+          results[i].external_id = writes[i].external_id;
+        }
+      }
+      if (batch.empty()) continue;
+      if (kind == EntityKind::kMembership) {
+        memberships(batch, out);
+      } else if (op == WriteOp::kCreate) {
+        create_records(kind, batch, out);
+      } else if (op == WriteOp::kUpdate) {
+        update_records(kind, batch, out);
+      } else {
+        lifecycle(kind, op, batch, out);
+      }
+    }
+  }
+  return results;
+}
+
+Result<Struct> OdooConnector::values_for(EntityKind kind, const Write& w, bool create) {
+  const std::vector<std::string> changed = create ? std::vector<std::string>{} : w.changed;
+  switch (kind) {
+    case EntityKind::kPerson: {
+      auto fm = session_.fields("res.partner");
+      if (!fm) return std::move(fm).error();
+      Struct vals = person_to_odoo(w.fields, changed, **fm);
+      if (create) {
+        if (std::none_of(vals.begin(), vals.end(), [](const Member& m) { return m.name == "name"; })) {
+          return make_error(ErrorKind::kPermanent, "odoo: a person needs a name to be created");
+        }
+        auto tag = member_tag(true);  // created partners join the scope
+        if (!tag) return std::move(tag).error();
+        if (*tag) vals.push_back({"category_id", Value(Array{Value(Array{Value(4), Value(**tag)})})});
+      }
+      return vals;
+    }
+    case EntityKind::kGroup: {
+      MapContext ctx;
+      ctx.group_prefix = s_.group_prefix;
+      return group_to_odoo(w.fields, changed, ctx);
+    }
+    case EntityKind::kEvent: {
+      auto fm = session_.fields("event.event");
+      if (!fm) return std::move(fm).error();
+      return event_to_odoo(w.fields, changed, **fm);
+    }
+    case EntityKind::kRegistration: return registration_to_odoo(w.fields, changed);
+    default: return Struct{};
+  }
+}
+
+Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind,
+                                                                 const std::vector<const Write*>& writes) {
+  // One search for the whole batch, then matching here: the same keys the engine's
+  // identity rules use (normalised email; name; title + start; person + event).
+  std::vector<Value> leaves;
+  std::vector<std::string> fields;
+  for (const auto* w : writes) {
+    switch (kind) {
+      case EntityKind::kPerson:
+        if (!text(w->fields, field::kEmail).empty()) leaves.push_back(leaf("email", "=ilike", Value(text(w->fields, field::kEmail))));
+        break;
+      case EntityKind::kGroup:
+        if (!text(w->fields, field::kName).empty()) leaves.push_back(leaf("name", "=", Value(text(w->fields, field::kName))));
+        break;
+      case EntityKind::kEvent:
+        if (!text(w->fields, field::kTitle).empty()) leaves.push_back(leaf("name", "=", Value(text(w->fields, field::kTitle))));
+        break;
+      case EntityKind::kRegistration:
+        if (auto p = parse_id(text(w->fields, field::kPerson))) leaves.push_back(leaf("partner_id", "=", Value(*p)));
+        break;
+      default: break;
+    }
+  }
+  std::map<std::size_t, std::int64_t> found;
+  if (leaves.empty()) return found;
+  Array domain = any_of(std::move(leaves));
+  if (kind == EntityKind::kPerson) domain.insert(domain.begin(), leaf("is_company", "=", Value(false)));
+  fields = kind == EntityKind::kPerson ? std::vector<std::string>{"email"}
+           : kind == EntityKind::kEvent ? std::vector<std::string>{"name", "date_begin"}
+           : kind == EntityKind::kRegistration ? std::vector<std::string>{"partner_id", "event_id"}
+                                               : std::vector<std::string>{"name"};
+  auto rows = session_.search_read(model_of(kind), domain, fields, {0, 0, "id asc", false});
+  if (!rows) return std::move(rows).error();
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const Fields& f = writes[i]->fields;
+    std::vector<std::int64_t> hits;
+    for (const auto& row : *rows) {
+      auto str = [&](const char* n) { return row.find(n) && row.find(n)->as_string() ? *row.find(n)->as_string() : std::string(); };
+      auto m2o = [&](const char* n) { return row.find(n) ? many2one_id(*row.find(n)) : std::nullopt; };
+      bool match = false;
+      switch (kind) {
+        case EntityKind::kPerson: match = !text(f, field::kEmail).empty() && lower(str("email")) == lower(text(f, field::kEmail)); break;
+        case EntityKind::kGroup: match = str("name") == text(f, field::kName); break;
+        case EntityKind::kEvent:
+          match = str("name") == text(f, field::kTitle) && iso_to_odoo(text(f, field::kStart)).value_or("") == str("date_begin");
+          break;
+        case EntityKind::kRegistration:
+          match = m2o("partner_id") == parse_id(text(f, field::kPerson)) && m2o("event_id") == parse_id(text(f, field::kEvent));
+          break;
+        default: break;
+      }
+      if (match) hits.push_back(*row.find("id")->as_int());
+    }
+    if (hits.size() == 1) {
+      found[i] = hits.front();
+    } else if (hits.size() > 1) {
+      found[i] = -static_cast<std::int64_t>(hits.size());  // ambiguous: reported by the caller
+    }
+  }
+  return found;
+}
+
+void OdooConnector::create_records(EntityKind kind, const std::vector<const Write*>& writes,
+                                   std::vector<WriteResult*>& results) {
+  const std::string& model = model_of(kind);
+  auto adopted = adopt(kind, writes);
+  if (!adopted) {
+    for (auto* r : results) r->error = adopted.error();
+    return;
+  }
+  std::vector<std::int64_t> adopted_partners;
+  std::vector<std::size_t> todo;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    auto it = adopted->find(i);
+    if (it == adopted->end()) {
+      todo.push_back(i);
+    } else if (it->second < 0) {
+      results[i]->error = make_error(ErrorKind::kPermanent, "odoo " + model + ": " + std::to_string(-it->second) +
+                                                                " records match; not adopting any (resolve the duplicate)");
+    } else {
+      results[i]->external_id = std::to_string(it->second);
+      results[i]->adopted = true;
+      if (kind == EntityKind::kPerson) adopted_partners.push_back(it->second);
+    }
+  }
+  if (!adopted_partners.empty()) {
+    // An adopted partner joins the scope (tag) and comes back from the archive.
+    auto tag = member_tag(true);
+    Struct vals{{"active", Value(true)}};
+    if (tag && *tag) vals.push_back({"category_id", Value(Array{Value(Array{Value(4), Value(**tag)})})});
+    Status st = tag ? session_.write(model, adopted_partners, vals) : Status(tag.error());
+    if (!st) {
+      for (std::size_t i = 0; i < writes.size(); ++i) {
+        if (results[i]->adopted) results[i]->error = st.error();
+      }
+    }
+  }
+  const std::size_t batch = static_cast<std::size_t>(std::max(1, s_.batch_size));
+  for (std::size_t start = 0; start < todo.size(); start += batch) {
+    std::vector<std::size_t> chunk(todo.begin() + static_cast<long>(start),
+                                   todo.begin() + static_cast<long>(std::min(todo.size(), start + batch)));
+    std::vector<Struct> vals;
+    std::vector<std::size_t> sent;
+    for (auto i : chunk) {
+      auto v = values_for(kind, *writes[i], true);
+      if (!v) {
+        results[i]->error = v.error();
+        continue;
+      }
+      vals.push_back(std::move(*v));
+      sent.push_back(i);
+    }
+    auto ids = session_.create(model, vals);
+    if (ids) {
+      for (std::size_t k = 0; k < sent.size(); ++k) results[sent[k]]->external_id = std::to_string((*ids)[k]);
+      continue;
+    }
+    if (ids.error().kind != ErrorKind::kPermanent || sent.size() == 1) {
+      for (auto i : sent) results[i]->error = ids.error();
+      continue;
+    }
+    // One bad record fails the whole batch: retry one by one to isolate it.
+    for (std::size_t k = 0; k < sent.size(); ++k) {
+      auto one = session_.create(model, {vals[k]});
+      if (one) {
+        results[sent[k]]->external_id = std::to_string(one->front());
+      } else {
+        results[sent[k]]->error = one.error();
+      }
+    }
+  }
+}
+
+void OdooConnector::update_records(EntityKind kind, const std::vector<const Write*>& writes,
+                                   std::vector<WriteResult*>& results) {
+  // Writes with identical values become one write(ids, values) call.
+  std::map<std::string, std::pair<Struct, std::vector<std::size_t>>> groups;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    auto id = parse_id(writes[i]->external_id);
+    if (!id) {
+      results[i]->error = make_error(ErrorKind::kInvalidInput, "odoo: bad record id '" + writes[i]->external_id + "'");
+      continue;
+    }
+    auto vals = values_for(kind, *writes[i], false);
+    if (!vals) {
+      results[i]->error = vals.error();
+      continue;
+    }
+    if (vals->empty()) continue;  // nothing this system holds changed
+    const std::string key = to_json(Value(*vals)).dump();
+    auto& g = groups[key];
+    g.first = std::move(*vals);
+    g.second.push_back(i);
+  }
+  for (auto& [key, group] : groups) {
+    std::vector<std::int64_t> ids;
+    for (auto i : group.second) ids.push_back(*parse_id(writes[i]->external_id));
+    Status st = session_.write(model_of(kind), ids, group.first);
+    if (!st) {
+      for (auto i : group.second) results[i]->error = st.error();
+    }
+  }
+}
+
+void OdooConnector::lifecycle(EntityKind kind, WriteOp op, const std::vector<const Write*>& writes,
+                              std::vector<WriteResult*>& results) {
+  std::vector<std::int64_t> ids;
+  std::vector<std::size_t> idx;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (auto id = parse_id(writes[i]->external_id)) {
+      ids.push_back(*id);
+      idx.push_back(i);
+    } else {
+      results[i]->error = make_error(ErrorKind::kInvalidInput, "odoo: bad record id '" + writes[i]->external_id + "'");
+    }
+  }
+  if (ids.empty()) return;
+  const std::string& model = model_of(kind);
+  auto run = [&](const std::vector<std::int64_t>& which) -> Status {
+    if (kind == EntityKind::kRegistration && op != WriteOp::kDelete) {
+      return session_.write(model, which, {{"state", Value(op == WriteOp::kEnable ? "open" : "cancel")}});
+    }
+    if (op == WriteOp::kEnable) return session_.call(model, "action_unarchive", which);
+    if (op == WriteOp::kDelete && s_.unlink_on_delete) return session_.call(model, "unlink", which);
+    // action_archive returns None: over XML-RPC a "cannot marshal None" fault that the
+    // transport recognises as success (the archive is committed).
+    return session_.call(model, "action_archive", which);
+  };
+  Status st = run(ids);
+  if (st) return;
+  if (ids.size() > 1 && st.error().kind == ErrorKind::kNotFound) {
+    // Some are gone already: settle them one by one.
+    for (std::size_t k = 0; k < ids.size(); ++k) {
+      Status one = run({ids[k]});
+      if (!one && !(one.error().kind == ErrorKind::kNotFound && op != WriteOp::kEnable)) results[idx[k]]->error = one.error();
+    }
+    return;
+  }
+  if (st.error().kind == ErrorKind::kNotFound && op != WriteOp::kEnable) return;  // already gone
+  for (auto i : idx) results[i]->error = st.error();
+}
+
+void OdooConnector::memberships(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results) {
+  // category_id commands: [4, tag] links, [3, tag] unlinks; one write per tag and command.
+  std::map<std::pair<int, std::int64_t>, std::vector<std::size_t>> groups;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    const Write& w = *writes[i];
+    std::string person = text(w.fields, field::kPerson);
+    std::string group = text(w.fields, field::kGroup);
+    if ((person.empty() || group.empty()) && w.external_id.find(':') != std::string::npos) {
+      person = w.external_id.substr(0, w.external_id.find(':'));
+      group = w.external_id.substr(w.external_id.find(':') + 1);
+    }
+    auto p = parse_id(person);
+    auto g = parse_id(group);
+    if (!p || !g) {
+      results[i]->error = make_error(ErrorKind::kInvalidInput, "odoo membership: person and group ids needed");
+      continue;
+    }
+    results[i]->external_id = person + ":" + group;
+    if (w.op == WriteOp::kUpdate) continue;  // only the role could change: Odoo has none
+    const int command = (w.op == WriteOp::kCreate || w.op == WriteOp::kEnable) ? 4 : 3;
+    groups[{command, *g}].push_back(i);
+  }
+  for (const auto& [key, idx] : groups) {
+    std::vector<std::int64_t> partners;
+    for (auto i : idx) partners.push_back(*parse_id(results[i]->external_id.substr(0, results[i]->external_id.find(':'))));
+    Status st = session_.write("res.partner", partners,
+                               {{"category_id", Value(Array{Value(Array{Value(key.first), Value(key.second)})})}});
+    if (!st) {
+      for (auto i : idx) results[i]->error = st.error();
+    }
+  }
+}
+
+}  // namespace coopsync::odoo
