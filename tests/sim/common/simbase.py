@@ -203,6 +203,9 @@ class SimApp:
 def _make_handler(app):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = app.protocol_version
+        # Headers and body leave in two writes: without TCP_NODELAY, Nagle + delayed ACK
+        # stall every keep-alive answer ~40 ms.
+        disable_nagle_algorithm = True
         server_version = app.server_header
         sys_version = ""
 
