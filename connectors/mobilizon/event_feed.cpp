@@ -86,6 +86,16 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
   auto& mirror = c["mirror"];
 
   auto emit = [&](const nlohmann::json& event, bool always) -> Status {
+    // Drafts are not published (PITFALLS.md 21): out of scope until they are; one that
+    // goes back to draft leaves the scope.
+    if (event.is_object() && event.value("draft", false) == true) {
+      const std::string uuid = str(event, "uuid");
+      if (mirror.contains(uuid)) {
+        mirror.erase(uuid);
+        page.records.push_back(deleted(EntityKind::kEvent, uuid));
+      }
+      return ok_status();
+    }
     auto record = event_to_record(event, settings_);
     if (!record.ok()) {
       if (log_) log_->warn("mobilizon: skipping an event: {}", record.error().message);

@@ -139,8 +139,9 @@ TEST_CASE("a first pass over the example responses: full listing, shifting pages
     if (!page->has_more) break;
   }
   CHECK(full);
-  // Page 2 answered the same three events again (a shifted page): reported once each.
-  CHECK(records.size() == 3);
+  // Page 2 answered the same three events again (a shifted page): reported once each, but
+  // the draft ("Réunion CA (brouillon)") is not published, so not reported.
+  CHECK(records.size() == 2);
   CHECK(replay.ops.front() == "Login");
   CHECK(replay.state.values.count("refresh_token") == 1);
 

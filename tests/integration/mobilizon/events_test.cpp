@@ -20,7 +20,8 @@ TEST_CASE("an event created in Mobilizon appears as a canonical event with the r
   bool full = false;
   auto first = h.drain(*c, EntityKind::kEvent, cursor, &full);
   CHECK(full);
-  CHECK(first.size() == 5);  // the group's five events, drafts included (bridge is admin)
+  CHECK(first.size() == 4);  // the group's five events but the draft (not published yet)
+  CHECK(find_record(first, "a9a3c1d4-7d6a-4c1e-9f0d-5a7e1f1b2c02") == nullptr);
   REQUIRE(find_record(first, kAssembly) != nullptr);
   CHECK(find_record(first, kAssembly)->fields["capacity"] == 80);
 
@@ -60,6 +61,15 @@ TEST_CASE("an event created in Mobilizon appears as a canonical event with the r
   REQUIRE(after_delete.size() == 1);
   CHECK(after_delete[0].external_id == uuid);
   CHECK(after_delete[0].deleted);
+
+  // The draft is published: now it is in scope.
+  auto published = h.gql("mutation { updateEvent(eventId: \"99\", draft: false, visibility: PRIVATE, "
+                         "options: {timezone: \"Europe/Paris\"}) { draft } }");
+  REQUIRE(published["data"]["updateEvent"]["draft"] == false);
+  auto after_publish = h.drain(*c, EntityKind::kEvent, cursor);
+  REQUIRE(after_publish.size() == 1);
+  CHECK(after_publish[0].external_id == "a9a3c1d4-7d6a-4c1e-9f0d-5a7e1f1b2c02");
+  CHECK(after_publish[0].fields["visibility"] == "private");
 }
 
 TEST_CASE("the periodic reconciliation finds changes the activity stream does not show") {

@@ -109,7 +109,7 @@ TEST_CASE("token expiry mid-pass is survived: refresh, persist the rotated token
   h.control("POST", "/_sim/expire_tokens", {{"access", true}, {"refresh", true}});
   std::string fresh;
   auto all = h.drain(*c, EntityKind::kEvent, fresh);
-  CHECK(all.size() == 5);
+  CHECK(all.size() == 4);
   CHECK(c->client().logins() == 2);
 
   // A new connector (a daemon restart) starts from the persisted refresh token, not the password.
