@@ -14,6 +14,8 @@ using nlohmann::json;
 
 // A broken file can produce one issue per line; past this many, the rest only count.
 constexpr std::size_t kMaxIssues = 200;
+// Values converted without a schema (keys a permissive spec accepts), in all.
+constexpr std::size_t kJsonBudget = 200000;
 
 std::string join_path(const std::string& prefix, const std::string& key) {
   return prefix.empty() ? key : prefix + "." + key;
@@ -106,6 +108,7 @@ class Walker {
   EnvLookup env_;
   std::optional<YAML::Mark> default_anchor_;  // set while normalising a declared default
   std::size_t dropped_ = 0;
+  std::size_t json_budget_ = kJsonBudget;  // shared by every schemaless value of the file
 };
 
 std::optional<json> Walker::object(const YAML::Node& node, const ObjectSpec& spec,
@@ -119,7 +122,7 @@ std::optional<json> Walker::object(const YAML::Node& node, const ObjectSpec& spe
   std::map<std::string, Entry> entries;
   if (node.IsMap()) {
     for (auto it = node.begin(); it != node.end(); ++it) {
-      const YAML::Node& key_node = it->first;
+      const YAML::Node key_node = it->first;  // a copy: `it->` yields a temporary proxy
       if (!key_node.IsScalar()) {
         issue(mark_or(key_node.Mark(), anchor), path,
               "keys must be plain strings, got " + describe_node(key_node));
@@ -136,7 +139,13 @@ std::optional<json> Walker::object(const YAML::Node& node, const ObjectSpec& spe
       if (skip != nullptr && std::find(skip->begin(), skip->end(), key) != skip->end()) continue;
       if (spec.find(key) != nullptr || is_file_sibling(spec, key)) continue;
       if (spec.allows_unknown_keys()) {
-        out[key] = yaml_to_json(it->second);
+        const bool had_budget = json_budget_ > 0;
+        out[key] = yaml_to_json(it->second, json_budget_);
+        if (had_budget && json_budget_ == 0) {
+          issue(key_node.Mark(), join_path(path, key),
+                "too large: aliases expand this file beyond " + std::to_string(kJsonBudget) +
+                    " values");
+        }
         continue;
       }
       const auto keys = known_keys(spec);
@@ -420,44 +429,7 @@ std::optional<json> Walker::secret_file(const YAML::Node& node, const std::strin
   return json(std::move(read->value));
 }
 
-// Plain scalars that read as numbers or booleans keep that type; quoted ones stay strings.
-json yaml_to_json_bounded(const YAML::Node& node, int depth, std::size_t& budget) {
-  if (depth > 32 || budget == 0) return nullptr;
-  --budget;
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar: {
-      if (node.Tag() != "!") {
-        if (auto n = parse_integer(node.Scalar())) return *n;
-        if (auto b = parse_boolean(node.Scalar())) return *b;
-      }
-      return node.Scalar();
-    }
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(yaml_to_json_bounded(item, depth + 1, budget));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (auto it = node.begin(); it != node.end(); ++it) {
-        out[it->first.Scalar()] = yaml_to_json_bounded(it->second, depth + 1, budget);
-      }
-      return out;
-    }
-    default:
-      return nullptr;
-  }
-}
-
 }  // namespace
-
-int display_line(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.line + 1; }
-int display_column(const YAML::Mark& mark) { return mark.is_null() ? 0 : mark.column + 1; }
-
-json yaml_to_json(const YAML::Node& node, int depth) {
-  std::size_t budget = 100000;  // aliases can make a small file a huge tree
-  return yaml_to_json_bounded(node, depth, budget);
-}
 
 Validated validate_normalised(const YAML::Node& node, const ObjectSpec& spec,
                               const std::string& file, const std::string& path_prefix,
@@ -490,17 +462,5 @@ std::vector<ConfigIssue> validate(const YAML::Node& node, const ObjectSpec& spec
   return validate_normalised(node, spec, file, path_prefix).issues;
 }
 
-void sort_issues(std::vector<ConfigIssue>& issues) {
-  std::stable_sort(issues.begin(), issues.end(), [](const ConfigIssue& a, const ConfigIssue& b) {
-    return std::pair(a.line, a.column) < std::pair(b.line, b.column);
-  });
-}
-
-void redact_issues(std::vector<ConfigIssue>& issues) {
-  for (auto& i : issues) {
-    i.message = util::redact(i.message);
-    i.path = util::redact(i.path);
-  }
-}
 
 }  // namespace coopsync::config

@@ -50,9 +50,12 @@ void sort_issues(std::vector<ConfigIssue>& issues);
 // Redacts every registered secret from messages and paths (idempotent).
 void redact_issues(std::vector<ConfigIssue>& issues);
 
-// A YAML value as JSON with no schema: plain scalars that read as integers or booleans
-// become numbers or booleans, everything else strings. Depth-limited (deeper -> null).
-nlohmann::json yaml_to_json(const YAML::Node& node, int depth = 0);
+// A YAML value as JSON with no schema (keys a permissive spec accepts): plain scalars that
+// read as integers or booleans become numbers or booleans, everything else strings.
+// Bounded: at most `budget` nodes are converted (aliases can make a small file a huge
+// tree), the rest become null and `budget` ends at 0; deeper than 32 levels -> null.
+nlohmann::json yaml_to_json(const YAML::Node& node, std::size_t& budget);
+nlohmann::json yaml_to_json(const YAML::Node& node);  // budget 100,000 nodes
 
 // 1-based line/column of a mark; 0 when yaml-cpp has none (a null mark is -1).
 int display_line(const YAML::Mark& mark);

@@ -5,6 +5,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+
 using namespace coopsync;
 using namespace coopsync::config;
 using coopsync::config::testing::issue_text;
@@ -171,4 +175,32 @@ TEST_CASE("the issue list does not stop at the first problem in nested sections"
             "system)",
             "t.yaml:4:26: systems.b.mode: expected one of fast | safe, got string 'slow'",
         }));
+}
+
+TEST_CASE("mutations of the example (truncated, corrupted) never throw and never half-load") {
+  // Poor man's fuzzing, deterministic: every truncation point and a few hostile bytes at
+  // many positions. Each result is either a Config with no issue or issues with no Config.
+  const char* source = std::getenv("COOPSYNC_SOURCE_DIR");
+  const std::string path = std::string(source != nullptr ? source : COOPSYNC_SOURCE_DIR) +
+                           "/config/example.yaml";
+  std::ifstream in(path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(text.size() > 1000);
+  const auto registry = coopsync::config::testing::example_registry();
+  std::size_t loads = 0;
+  auto check = [&](const std::string& variant) {
+    LoadResult r;
+    REQUIRE_NOTHROW(r = load_config_text(variant, "m.yaml", registry));
+    CHECK(r.config.has_value() == r.issues.empty());
+    ++loads;
+  };
+  for (std::size_t cut = 0; cut < text.size(); cut += 13) check(text.substr(0, cut));
+  for (const char hostile : {':', '[', '{', '"', '&', '*', '\t', '\n', '-', '\0'}) {
+    for (std::size_t at = 0; at < text.size(); at += 29) {
+      std::string variant = text;
+      variant[at] = hostile;
+      check(variant);
+    }
+  }
+  MESSAGE("mutated loads: ", loads);
 }
