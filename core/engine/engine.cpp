@@ -182,6 +182,19 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
     }
   }
   if (auto st = count_after(store_, systems_, run.report()); !st.ok()) return std::move(st).error();
+  if (!options.dry_run) {
+    // For `coopsync status` and /healthz: when each system last passed, and last succeeded.
+    for (auto& sys : systems_) {
+      if (!run.selected(sys)) continue;
+      const auto& rep = run.report().systems[sys.name()];
+      if (auto st = store_.set_cursor(sys.name(), "status:last_pass", now_iso()); !st.ok()) return std::move(st).error();
+      if (!rep.error && !sys.unavailable) {
+        if (auto st = store_.set_cursor(sys.name(), "status:last_success", now_iso()); !st.ok()) {
+          return std::move(st).error();
+        }
+      }
+    }
+  }
   return std::move(run.report());
 }
 

@@ -10,7 +10,7 @@
 namespace coopsync::engine {
 
 void crash_point(const char* name) {
-  static const char* spec = std::getenv("COOPSYNC_CRASH_AT");
+  const char* spec = std::getenv("COOPSYNC_CRASH_AT");  // per call: a forked child may set it
   if (spec == nullptr || *spec == '\0') return;
   static std::mutex m;
   static int hits = 0;

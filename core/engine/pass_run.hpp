@@ -49,7 +49,7 @@ class PassRun {
                              const Fields& canonical);
   Result<bool> forgotten(EntityKind kind, const Fields& fields);
   Status merge_into(SystemRuntime& system, const store::Link& link, EntityKind kind,
-                    const Fields& canonical, const std::string& record_time, bool first_sight);
+                    const Fields& canonical, const ExternalRecord& record, bool first_sight);
   Status save_entity_state(const std::string& entity_id, EntityKind kind, const Fields& merged);
   std::map<std::string, std::string> owners(EntityKind kind) const;
 

@@ -67,6 +67,11 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
   }
   for (const auto& snap : *snaps) {
     if (blocked_.count(snap.entity_id)) continue;
+    // Retired entities (ignored by a conflict's resolution, merged, being erased) are
+    // never projected anywhere.
+    auto entity = e_.store_.get_entity(snap.entity_id);
+    if (!entity.ok()) return std::move(entity).error();
+    if (!entity->has_value() || !(*entity)->merged_into.empty()) continue;
     std::map<std::string, const store::Link*> by_system;
     for (auto& [system, m] : links) {
       auto it = m.find(snap.entity_id);
@@ -140,9 +145,12 @@ void PassRun::plan_entity(const store::Snapshot& snap,
       w.external_id = link->external_id;
       w.version = link->version;
     }
-    // The key names what is written, not when: the same plan made twice is one entry.
+    // The key names what is written onto which state of the record: the same plan made
+    // twice is one entry, while a record that drifted again (new version or content) gets
+    // a new entry even if an earlier, identical write is long done.
     w.key = hash_text(sys.name() + "|" + snap.entity_id + "|" + to_string(w.op) + "|" +
-                      (link ? link->external_id : std::string()) + "|" + proj.dump());
+                      (link ? link->external_id + "|" + link->version + "|" + link->hash : std::string()) +
+                      "|" + proj.dump());
     store::OutboxEntry entry;
     entry.key = w.key;
     entry.system = sys.name();

@@ -190,7 +190,7 @@ Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
     auto entity = e_.store_.get_entity((*link)->entity_id);
     if (!entity.ok()) return std::move(entity).error();
     if (!entity->has_value() || !(*entity)->merged_into.empty()) return ok_status();  // ignored / erased
-    return merge_into(sys, **link, kind, canonical, record.updated_at, false);
+    return merge_into(sys, **link, kind, canonical, record, false);
   }
 
   auto is_forgotten = forgotten(kind, canonical);
@@ -218,7 +218,7 @@ Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
   audit.from_system = sys.name();
   audit.details = {{"external_id", record.external_id}, {"rule", fresh.rule}, {"matched", fresh.matched_value}};
   if (auto st = e_.store_.append_audit(audit); !st.ok()) return st;
-  return merge_into(sys, fresh, kind, canonical, record.updated_at, true);
+  return merge_into(sys, fresh, kind, canonical, record, true);
 }
 
 Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind,
@@ -291,7 +291,8 @@ Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind
 }
 
 Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKind kind,
-                           const Fields& canonical, const std::string& record_time, bool first_sight) {
+                           const Fields& canonical, const ExternalRecord& record, bool first_sight) {
+  const std::string& record_time = record.updated_at;
   auto snap = e_.store_.get_snapshot(link.entity_id);
   if (!snap.ok()) return std::move(snap).error();
   const Fields base = snap->has_value() ? (*snap)->fields : Fields::object();
@@ -317,7 +318,8 @@ Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKi
   // The link now remembers what this system holds, field by field.
   FieldHashes holds = known;
   for (const auto& [f, h] : hash_fields(canonical)) holds[f] = h;
-  if (auto st = e_.store_.update_link_state(link.system, kind, link.external_id, link.version, encode_hashes(holds)); !st.ok()) {
+  const std::string& version = record.version.empty() ? link.version : record.version;
+  if (auto st = e_.store_.update_link_state(link.system, kind, link.external_id, version, encode_hashes(holds)); !st.ok()) {
     return st;
   }
   if (!out.changes.empty() || !out.disputes.empty()) {
