@@ -7,6 +7,8 @@
 #include <cstring>
 #include <fstream>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace coopsync;
 using namespace coopsync::store;
@@ -114,6 +116,33 @@ TEST_CASE("a schema version 1 store is migrated forward on open, keeping its dat
   entry.action = "create";
   REQUIRE(t.store->append_audit(entry).ok());
   CHECK(t.store->erase_personal_data(id).ok());  // needs the version 2 trigger
+}
+
+TEST_CASE("processes opening one fresh file at once all get the same, once-migrated store") {
+  TempDir d;
+  std::string path = d.file("shared.db");
+  std::vector<pid_t> children;
+  for (int i = 0; i < 4; ++i) {
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      auto opened = open_sqlite_store(path);
+      bool ok = opened.ok() && (*opened)->create_entity(EntityKind::kPerson).ok();
+      if (opened.ok()) opened->reset();  // close before _Exit skips destructors
+      std::_Exit(ok ? 0 : 1);
+    }
+    children.push_back(pid);
+  }
+  for (pid_t pid : children) {
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+  }
+  CHECK(raw_query(path, "SELECT count(*) FROM entities")[0][0] == "4");
+  CHECK(raw_query(path, "SELECT count(*) FROM meta WHERE key = 'salt'")[0][0] == "1");
+  CHECK(raw_query(path, "PRAGMA user_version")[0][0] == std::to_string(sqlite::latest_schema_version()));
+  CHECK(mode_of(path) == 0600);
 }
 
 TEST_CASE("an empty existing file becomes a store") {
