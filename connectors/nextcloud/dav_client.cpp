@@ -173,8 +173,8 @@ Result<bool> DavClient::mkcalendar(const std::string& href, const std::string& d
   if (!r) return std::move(r).error();
   if (r->status == 201) return true;
   if (r->status == 405 || r->status == 409) {
-    // 57: Nextcloud says 405 when it exists; Radicale answers 409 for an existing collection.
-    if (r->status == 405 || r->body.find("already") != std::string::npos) return false;
+    // 57: Nextcloud says 405 when it exists; Radicale 409 <resource-must-be-null/>.
+    if (r->status == 405 || r->body.find("resource-must-be-null") != std::string::npos) return false;
   }
   if (auto err = dav_error(*r, "MKCALENDAR " + href)) return *err;
   return make_error(ErrorKind::kInvalidInput, "MKCALENDAR " + href + ": unexpected HTTP " +

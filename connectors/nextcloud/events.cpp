@@ -135,8 +135,10 @@ Result<WriteResult> NextcloudConnector::put_event(const Write& w, const std::str
   const std::string href = *cal + http::url_encode(object);
   const std::string id = gid + "/" + object;
   auto etag = cal_.put(href, *ics, create ? "" : w.version, create);
-  if (!etag && create && etag.error().kind == ErrorKind::kNotFound) {
-    // The group's calendar is missing (deleted by hand, or the group predates coopsync).
+  if (!etag && create &&
+      (etag.error().kind == ErrorKind::kNotFound || etag.error().http_status == 409)) {
+    // The group's calendar is missing (deleted by hand, or the group predates coopsync):
+    // Nextcloud answers 404, Radicale 409.
     auto made = ensure_calendar(gid, gid);
     if (!made) return std::move(made).error();
     etag = cal_.put(href, *ics, "", true);
