@@ -122,7 +122,19 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
   }
   std::map<std::size_t, std::int64_t> found;
   if (leaves.empty()) return found;
-  Array domain = any_of(std::move(leaves));
+  Array domain;
+  auto partner_fields = kind == EntityKind::kPerson ? session_.fields("res.partner") : Result<const FieldMap*>(nullptr);
+  if (!partner_fields) return std::move(partner_fields).error();
+  if (kind == EntityKind::kPerson && (*partner_fields)->count("email_normalized")) {
+    // Odoo's own lower-cased, stored copy: one indexed `in` instead of many =ilike.
+    Array emails;
+    for (const auto* w : writes) {
+      if (!text(w->fields, field::kEmail).empty()) emails.emplace_back(lower(text(w->fields, field::kEmail)));
+    }
+    domain.push_back(leaf("email_normalized", "in", Value(std::move(emails))));
+  } else {
+    domain = any_of(std::move(leaves));
+  }
   if (kind == EntityKind::kPerson) domain.insert(domain.begin(), leaf("is_company", "=", Value(false)));
   fields = kind == EntityKind::kPerson ? std::vector<std::string>{"email"}
            : kind == EntityKind::kEvent ? std::vector<std::string>{"name", "date_begin"}

@@ -31,7 +31,7 @@ class Database:
         self.models = models_for(version, languages)
         self.records = {m: {} for m in self.models}
         self.next_id = {m: 1 for m in self.models}
-        self.rel = {}            # (model, field) -> [(id, other_id), ...]
+        self.rel = {}            # (model, field) -> {id: [other ids, in link order]}
         self.frozen = None       # epoch second when the clock is frozen
         self.offset = 0.0        # added to the real clock (seed "clock_start")
         self.last_ts = 0.0
@@ -41,7 +41,8 @@ class Database:
     def snapshot(self):
         """Enough to roll a failed call back, as the real server's transaction would."""
         return ({m: {i: dict(r) for i, r in recs.items()} for m, recs in self.records.items()},
-                dict(self.next_id), {k: list(v) for k, v in self.rel.items()},
+                dict(self.next_id), {k: {i: list(ids) for i, ids in v.items()}
+                                     for k, v in self.rel.items()},
                 {k: dict(v) for k, v in self.user_info.items()})
 
     def restore(self, snap):
@@ -85,21 +86,23 @@ class Database:
         return rid
 
     def m2m_ids(self, model, field, rid):
-        return [b for a, b in self.rel.get((model, field), []) if a == rid]
+        return list(self.rel.get((model, field), {}).get(rid, []))
 
     def m2m_set(self, model, field, rid, ids):
-        pairs = [p for p in self.rel.get((model, field), []) if p[0] != rid]
-        pairs.extend((rid, i) for i in ids)
-        self.rel[(model, field)] = pairs
+        self.rel.setdefault((model, field), {})[rid] = list(ids)
 
     def m2m_add(self, model, field, rid, other):
-        pairs = self.rel.setdefault((model, field), [])
-        if (rid, other) not in pairs:
-            pairs.append((rid, other))
+        ids = self.rel.setdefault((model, field), {}).setdefault(rid, [])
+        if other not in ids:
+            ids.append(other)
 
     def m2m_remove(self, model, field, rid, other):
-        self.rel[(model, field)] = [p for p in self.rel.get((model, field), [])
-                                    if p != (rid, other)]
+        ids = self.rel.get((model, field), {}).get(rid)
+        if ids and other in ids:
+            ids.remove(other)
+
+    def m2m_inverse(self, model, field, other):
+        return [a for a, ids in self.rel.get((model, field), {}).items() if other in ids]
 
 
 class Env(WriteMixin):
@@ -182,8 +185,8 @@ class Env(WriteMixin):
         if model == "res.partner.category":
             if name == "partner_ids":
                 return self.sort_ids("res.partner", [
-                    a for a, b in db.rel.get(("res.partner", "category_id"), []) if b == rid
-                    and self.visible("res.partner", a)])
+                    a for a in db.m2m_inverse("res.partner", "category_id", rid)
+                    if self.visible("res.partner", a)])
             if name == "child_ids":
                 return [i for i, r in recs[model].items() if r["parent_id"] == rid]
         if model == "event.event":
@@ -301,6 +304,7 @@ class Env(WriteMixin):
                 odoo_domain.is_leaf(t) and isinstance(t[0], str) and
                 t[0].split(".")[0] == "active" for t in domain):
             domain = [["active", "=", True]] + domain  # the implicit '&' joins them
+        domain = odoo_domain.prepare(domain)
         ids = [rid for rid in self.db.records[model]
                if odoo_domain.evaluate(self, model, domain, rid)]
         ids = self.sort_ids(model, ids, order)

@@ -258,11 +258,13 @@ class WriteMixin:
         ids = [i for i in (ids or []) if i in self.db.records[model]]
         for rid in ids:
             del self.db.records[model][rid]
-            for key in list(self.db.rel):
+            for key, links in self.db.rel.items():
                 if key[0] == model:
-                    self.db.rel[key] = [p for p in self.db.rel[key] if p[0] != rid]
-                elif self.db.field(key[0], key[1])["def"]["relation"] == model:
-                    self.db.rel[key] = [p for p in self.db.rel[key] if p[1] != rid]
+                    links.pop(rid, None)
+                if self.db.field(key[0], key[1])["def"]["relation"] == model:
+                    for ids in links.values():
+                        if rid in ids:
+                            ids.remove(rid)
         # ondelete: cascade for required links, set null otherwise
         for other, mdef in self.db.models.items():
             for name, f in mdef["fields"].items():
