@@ -1,11 +1,11 @@
 // Cross-key rules of the config (see load_detail.hpp). Positions come from the YAML nodes;
 // values from the normalised JSON, which is complete here (every section was valid).
+#include <algorithm>
+#include <map>
+
 #include "core/config/load_detail.hpp"
 #include "core/config/scalars.hpp"
 #include "core/config/validate.hpp"
-
-#include <algorithm>
-#include <map>
 
 namespace coopsync::config::detail {
 namespace {
@@ -53,7 +53,8 @@ void check_identity(const YAML::Node& root, const Reporter& report) {
   const YAML::Node region = child(identity, "default_region");
   if (region.IsScalar()) {
     const std::string& r = region.Scalar();
-    const bool ok = r.size() == 2 && std::all_of(r.begin(), r.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    const bool ok = r.size() == 2 &&
+                    std::all_of(r.begin(), r.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
     if (!ok) {
       report(region.Mark(), "identity.default_region",
              "expected a two-letter ISO 3166 country code in capitals (FR, BE, CH...)");
@@ -82,8 +83,9 @@ void check_system(const SystemSection& s, const Reporter& report) {
     const YAML::Mark kmark = key_mark(kinds, to_string(kind), s.mark);
     if (s.info != nullptr && !s.info->capabilities.kinds.empty() &&
         s.info->capabilities.of(kind) == nullptr) {
-      report(kmark, kpath, "connector '" + s.info->type + "' does not handle " + to_string(kind) +
-                               " (it handles: " + kind_list(s.info->capabilities) + ")");
+      report(kmark, kpath,
+             "connector '" + s.info->type + "' does not handle " + to_string(kind) +
+                 " (it handles: " + kind_list(s.info->capabilities) + ")");
     }
     const YAML::Node owns = child(policy, "owns");
     const YAML::Node fields = child(policy, "fields");
@@ -92,7 +94,8 @@ void check_system(const SystemSection& s, const Reporter& report) {
     if (owns.IsSequence() && fields.IsSequence() && fields.size() > 0) {
       for (std::size_t i = 0; i < owns.size(); ++i) {
         bool listed = false;
-        for (std::size_t j = 0; j < fields.size(); ++j) listed = listed || fields[j].Scalar() == owns[i].Scalar();
+        for (std::size_t j = 0; j < fields.size(); ++j)
+          listed = listed || fields[j].Scalar() == owns[i].Scalar();
         if (!listed) {
           report(owns[i].Mark(), kpath + ".owns[" + std::to_string(i) + "]",
                  "'" + owns[i].Scalar() + "' is owned here but not in this kind's fields");
@@ -115,7 +118,8 @@ void check_single_owner(const std::vector<SystemSection>& systems, const Reporte
         auto [it, inserted] = owner.emplace(key, s.name);
         if (!inserted && it->second != s.name) {
           report(owns[i].Mark(),
-                 "systems." + s.name + ".kinds." + to_string(kind) + ".owns[" + std::to_string(i) + "]",
+                 "systems." + s.name + ".kinds." + to_string(kind) + ".owns[" + std::to_string(i) +
+                     "]",
                  "'" + key.second + "' of " + to_string(kind) + " is already owned by system '" +
                      it->second + "'");
         }
@@ -138,8 +142,9 @@ void check_engine(const YAML::Node& root, const json& core,
   if (!prefer.empty() && std::find(names.begin(), names.end(), prefer) == names.end()) {
     std::string message = "'" + prefer + "' is not a system of this file";
     const std::string suggestion = closest_match(prefer, names);
-    message += suggestion.empty() ? " (systems: " + (names.empty() ? std::string("none") : join(names, ", ")) + ")"
-                                  : " (did you mean '" + suggestion + "'?)";
+    message += suggestion.empty()
+                   ? " (systems: " + (names.empty() ? std::string("none") : join(names, ", ")) + ")"
+                   : " (did you mean '" + suggestion + "'?)";
     report(child(node, "prefer_system").Mark(), "engine.prefer_system", std::move(message));
   }
 }

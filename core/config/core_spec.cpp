@@ -26,8 +26,9 @@ ObjectSpec kind_policy_spec() {
 }
 
 ObjectSpec kinds_spec() {
-  ObjectSpec s("Entity kinds this system takes part in; absent: every kind its connector "
-               "supports, with default policies.");
+  ObjectSpec s(
+      "Entity kinds this system takes part in; absent: every kind its connector "
+      "supports, with default policies.");
   for (EntityKind kind : kAllKinds) {
     s.add(fs::object(to_string(kind), kind_policy_spec()));
   }
@@ -36,7 +37,9 @@ ObjectSpec kinds_spec() {
 
 ObjectSpec retry_spec() {
   ObjectSpec s("Retries of failed writes: exponential backoff with jitter, then a dead letter.");
-  s.add(fs::integer("max_attempts").fallback(8).range(1, 100)
+  s.add(fs::integer("max_attempts")
+            .fallback(8)
+            .range(1, 100)
             .describe("Attempts before an outbox entry becomes a dead letter"));
   s.add(fs::duration("initial_backoff").fallback("1s").describe("Wait after the first failure"));
   s.add(fs::duration("max_backoff").fallback("5m").describe("Longest wait between attempts"));
@@ -44,9 +47,10 @@ ObjectSpec retry_spec() {
 }
 
 ObjectSpec match_spec() {
-  ObjectSpec s("Identity rules: per kind, the canonical fields whose normalised value joins "
-               "an unlinked record to an existing entity, tried in order. Several matches are "
-               "a conflict, never a guess.");
+  ObjectSpec s(
+      "Identity rules: per kind, the canonical fields whose normalised value joins "
+      "an unlinked record to an existing entity, tried in order. Several matches are "
+      "a conflict, never a guess.");
   s.add(fs::string_list("person").fallback(json::array({"email", "phone"})));
   s.add(fs::string_list("group").fallback(json::array({"slug"})));
   s.add(fs::string_list("membership").describe("Usually empty: linked through person and group"));
@@ -57,15 +61,18 @@ ObjectSpec match_spec() {
 
 ObjectSpec make_core_spec() {
   ObjectSpec store("The mapping store: links, snapshots, cursors, outbox, conflicts, audit.");
-  store.add(fs::one_of("driver", {"sqlite", "postgres"}).fallback("sqlite")
+  store.add(fs::one_of("driver", {"sqlite", "postgres"})
+                .fallback("sqlite")
                 .describe("sqlite: one local file; postgres: shared by several daemon replicas"));
-  store.add(fs::string("path").fallback("coopsync.db")
+  store.add(fs::string("path")
+                .fallback("coopsync.db")
                 .describe("SQLite file; relative paths resolve against this file's folder"));
   store.add(fs::secret("dsn").describe(
       "PostgreSQL connection string (may hold a password), e.g. ${COOPSYNC_PG_DSN}"));
 
   ObjectSpec identity("How records of different systems are recognised as the same entity.");
-  identity.add(fs::string("default_region").fallback("FR")
+  identity.add(fs::string("default_region")
+                   .fallback("FR")
                    .describe("ISO 3166 country for phone numbers written without +code"));
   identity.add(fs::object("match", match_spec()).fallback(json::object()));
 
@@ -74,23 +81,31 @@ ObjectSpec make_core_spec() {
                  .fallback("newest")
                  .describe("Two different changes to a field nobody owns: the newest wins, "
                            "prefer_system's wins, or a conflict waits for a human"));
-  engine.add(fs::string("prefer_system").describe(
-      "The system whose change wins under conflict_policy: prefer_system"));
-  engine.add(fs::one_of("when_full", {"refuse", "waitlist"}).fallback("waitlist")
+  engine.add(fs::string("prefer_system")
+                 .describe("The system whose change wins under conflict_policy: prefer_system"));
+  engine.add(fs::one_of("when_full", {"refuse", "waitlist"})
+                 .fallback("waitlist")
                  .describe("A registration beyond an event's capacity"));
-  engine.add(fs::integer("page_size").fallback(500).range(1, 10000)
+  engine.add(fs::integer("page_size")
+                 .fallback(500)
+                 .range(1, 10000)
                  .describe("Records asked per page when pulling changes"));
 
   ObjectSpec daemon("`coopsync daemon`: the background service.");
-  daemon.add(fs::string("listen").fallback("127.0.0.1:8787")
+  daemon.add(fs::string("listen")
+                 .fallback("127.0.0.1:8787")
                  .describe("host:port of the health, metrics, webhook and control endpoint"));
-  daemon.add(fs::string("control_token_file").describe(
-      "File holding the token the CLI presents to the daemon; relative to this file's folder"));
-  daemon.add(fs::secret("webhook_secret").describe(
-      "Shared secret that inbound webhooks must carry; webhooks are refused without it"));
+  daemon.add(fs::string("control_token_file")
+                 .describe("File holding the token the CLI presents to the daemon; relative to "
+                           "this file's folder"));
+  daemon.add(
+      fs::secret("webhook_secret")
+          .describe(
+              "Shared secret that inbound webhooks must carry; webhooks are refused without it"));
 
   ObjectSpec logging("Logs go to stderr; secrets are redacted from every line.");
-  logging.add(fs::one_of("format", {"text", "json"}).fallback("text")
+  logging.add(fs::one_of("format", {"text", "json"})
+                  .fallback("text")
                   .describe("text: human lines; json: one JSON object per line"));
   logging.add(fs::one_of("level", {"trace", "debug", "info", "warn", "error", "critical", "off"})
                   .fallback("info"));
@@ -109,16 +124,24 @@ ObjectSpec make_core_spec() {
 
 ObjectSpec make_common_system_spec() {
   ObjectSpec s("Keys every system section has, whatever its connector.");
-  s.add(fs::string("type").require().describe("Connector type: odoo, nextcloud, matrix, mobilizon..."));
+  s.add(fs::string("type").require().describe(
+      "Connector type: odoo, nextcloud, matrix, mobilizon..."));
   s.add(fs::boolean("enabled").fallback(true).describe("false: validated but left out of passes"));
-  s.add(fs::duration("poll_interval").fallback("60s")
-            .describe("How often the daemon pulls changes (push-capable connectors wait up to this)"));
-  s.add(fs::integer("max_in_flight").fallback(4).range(1, 64)
+  s.add(fs::duration("poll_interval")
+            .fallback("60s")
+            .describe(
+                "How often the daemon pulls changes (push-capable connectors wait up to this)"));
+  s.add(fs::integer("max_in_flight")
+            .fallback(4)
+            .range(1, 64)
             .describe("Concurrent requests to this system"));
-  s.add(fs::integer("batch_size").fallback(100).range(1, 1000)
+  s.add(fs::integer("batch_size")
+            .fallback(100)
+            .range(1, 1000)
             .describe("Writes sent in one request where the API allows batching"));
   s.add(fs::object("retry", retry_spec()).fallback(json::object()));
-  s.add(fs::one_of("forget", {"delete", "anonymize"}).fallback("delete")
+  s.add(fs::one_of("forget", {"delete", "anonymize"})
+            .fallback("delete")
             .describe("What `coopsync forget` (GDPR erasure) does to the person's record here"));
   s.add(fs::object("kinds", kinds_spec()));
   return s;

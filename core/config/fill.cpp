@@ -1,8 +1,8 @@
 // Normalised JSON -> Config. Runs only on sections that passed validation, so every key
 // with a default is present and typed; .at() failing here would be a schema/fill mismatch.
-#include "core/config/load_detail.hpp"
-
 #include <filesystem>
+
+#include "core/config/load_detail.hpp"
 
 namespace coopsync::config::detail {
 namespace {
@@ -101,7 +101,8 @@ Config fill_config(const json& core, const std::vector<SystemSection>& systems,
                              : policy == "manual"      ? ConflictPolicy::kManual
                                                        : ConflictPolicy::kNewest;
   c.engine.prefer_system = engine.value("prefer_system", "");
-  c.engine.when_full = engine.at("when_full") == "refuse" ? FullPolicy::kRefuse : FullPolicy::kWaitlist;
+  c.engine.when_full =
+      engine.at("when_full") == "refuse" ? FullPolicy::kRefuse : FullPolicy::kWaitlist;
   c.engine.page_size = engine.at("page_size").get<int>();
 
   const json& daemon = core.at("daemon");

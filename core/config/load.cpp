@@ -1,16 +1,16 @@
 // load_config: YAML text -> validated, normalised Config, or every issue found.
-#include "core/config/config.hpp"
-#include "core/config/load_detail.hpp"
-#include "core/config/scalars.hpp"
-#include "core/config/validate.hpp"
-#include "core/connector/registry.hpp"
-
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+
+#include "core/config/config.hpp"
+#include "core/config/load_detail.hpp"
+#include "core/config/scalars.hpp"
+#include "core/config/validate.hpp"
+#include "core/connector/registry.hpp"
 
 namespace coopsync::config {
 namespace {
@@ -57,9 +57,9 @@ std::vector<detail::SystemSection> load_systems(const YAML::Node& root, const st
   if (!node.IsDefined() || node.IsNull()) return systems;
   const YAML::Mark systems_mark = detail::key_mark(root, "systems", root.Mark());
   if (!node.IsMap()) {
-    result.issues.push_back(issue_at(file, node.Mark().is_null() ? systems_mark : node.Mark(),
-                                     "systems", "expected mapping of system name -> section, got " +
-                                                    describe_node(node)));
+    result.issues.push_back(
+        issue_at(file, node.Mark().is_null() ? systems_mark : node.Mark(), "systems",
+                 "expected mapping of system name -> section, got " + describe_node(node)));
     return systems;
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
@@ -69,9 +69,9 @@ std::vector<detail::SystemSection> load_systems(const YAML::Node& root, const st
     s.node = it->second;
     const std::string path = "systems." + s.name;
     if (!it->first.IsScalar() || !valid_system_name(s.name)) {
-      result.issues.push_back(issue_at(file, s.mark, "systems",
-                                       "system names are 1-64 letters, digits, '_' or '-', got " +
-                                           describe_node(it->first)));
+      result.issues.push_back(issue_at(
+          file, s.mark, "systems",
+          "system names are 1-64 letters, digits, '_' or '-', got " + describe_node(it->first)));
       continue;
     }
     bool duplicate = false;
@@ -116,7 +116,8 @@ LoadResult load_document(const YAML::Node& root, const std::string& file,
   if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
     result.issues.push_back(issue_at(file, root.Mark(), "",
                                      "expected a mapping of sections (store, engine, systems...), "
-                                     "got " + describe_node(root)));
+                                     "got " +
+                                         describe_node(root)));
     return result;
   }
   ValidateOptions options;
@@ -175,7 +176,8 @@ LoadResult load_config(const std::string& path, const ConnectorRegistry& registr
     return result;
   };
   struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) return fail(std::string("cannot read: ") + std::strerror(errno));
+  if (::stat(path.c_str(), &info) != 0)
+    return fail(std::string("cannot read: ") + std::strerror(errno));
   if (!S_ISREG(info.st_mode)) return fail("cannot read: not a regular file");
   if (static_cast<std::size_t>(info.st_size) > kMaxConfigBytes) {
     return fail("file larger than 4 MiB, not a config");

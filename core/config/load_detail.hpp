@@ -1,15 +1,15 @@
 #pragma once
 // Internal to the config loader (load.cpp, checks.cpp, fill.cpp): the pieces between a
 // parsed YAML document and a Config. Not for use outside core/config.
-#include "core/config/config.hpp"
-#include "core/connector/connector.hpp"
-
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/config/config.hpp"
+#include "core/connector/connector.hpp"
 
 namespace coopsync::config::detail {
 

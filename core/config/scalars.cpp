@@ -75,8 +75,8 @@ std::optional<std::chrono::milliseconds> parse_duration_text(std::string_view te
     long long millis;
   };
   // "ms" before "m" so that "250ms" is not read as 250 minutes followed by junk.
-  static constexpr Unit kUnits[] = {{"ms", 1},          {"d", 86400000}, {"h", 3600000},
-                                    {"m", 60000},       {"s", 1000}};
+  static constexpr Unit kUnits[] = {
+      {"ms", 1}, {"d", 86400000}, {"h", 3600000}, {"m", 60000}, {"s", 1000}};
   long long total = 0;
   long long previous_unit = std::numeric_limits<long long>::max();
   std::size_t i = 0;

@@ -2,13 +2,13 @@
 // Where secrets and other values come from outside the YAML: `${VAR}` references to the
 // environment and `<name>_file: /path` files. Nothing here logs or formats a value: the
 // messages name variables and paths only.
-#include "core/result.hpp"
-
 #include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/result.hpp"
 
 namespace coopsync::config {
 
@@ -31,8 +31,8 @@ struct Expansion {
 Expansion expand_env(std::string_view text, const EnvLookup& env);
 
 struct SecretFile {
-  std::string value;            // content with trailing CR/LF removed
-  bool others_readable = false; // mode allows group or world to read it
+  std::string value;             // content with trailing CR/LF removed
+  bool others_readable = false;  // mode allows group or world to read it
 };
 
 // Reads a secret file: must be a regular file of at most 64 KiB, readable by us; empty

@@ -1,11 +1,11 @@
 #include "core/config/validate.hpp"
 
-#include "core/config/scalars.hpp"
-#include "core/util/redact.hpp"
-
 #include <algorithm>
 #include <filesystem>
 #include <map>
+
+#include "core/config/scalars.hpp"
+#include "core/util/redact.hpp"
 
 namespace coopsync::config {
 namespace {
@@ -40,7 +40,8 @@ std::vector<std::string> known_keys(const ObjectSpec& spec) {
 
 bool is_file_sibling(const ObjectSpec& spec, const std::string& key) {
   constexpr std::string_view kSuffix = "_file";
-  if (key.size() <= kSuffix.size() || key.compare(key.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+  if (key.size() <= kSuffix.size() ||
+      key.compare(key.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
     return false;
   }
   const FieldSpec* f = spec.find(key.substr(0, key.size() - kSuffix.size()));
@@ -63,7 +64,9 @@ struct Entry {
 class Walker {
  public:
   Walker(const std::string& file, const ValidateOptions& options, Validated& out)
-      : file_(file), options_(options), out_(out),
+      : file_(file),
+        options_(options),
+        out_(out),
         env_(options.env ? options.env : process_env()) {}
 
   std::optional<json> object(const YAML::Node& node, const ObjectSpec& spec,
@@ -80,7 +83,8 @@ class Walker {
     out_.issues.push_back(make(mark, path, std::move(message)));
   }
   void warn(const YAML::Mark& mark, const std::string& path, std::string message) {
-    if (out_.warnings.size() < kMaxIssues) out_.warnings.push_back(make(mark, path, std::move(message)));
+    if (out_.warnings.size() < kMaxIssues)
+      out_.warnings.push_back(make(mark, path, std::move(message)));
   }
   ConfigIssue make(const YAML::Mark& mark, const std::string& path, std::string message) const {
     const YAML::Mark& where = default_anchor_ ? *default_anchor_ : mark;
@@ -171,8 +175,8 @@ void Walker::field(const FieldSpec& f, const std::map<std::string, Entry>& entri
   const std::string fpath = join_path(path, f.name);
   const auto it = entries.find(f.name);
   // `person:` with nothing after it means "with the defaults" for an object.
-  const bool present = it != entries.end() &&
-                       (!it->second.value.IsNull() || f.type == FieldType::kObject);
+  const bool present =
+      it != entries.end() && (!it->second.value.IsNull() || f.type == FieldType::kObject);
   if (f.type == FieldType::kSecret) {
     const auto file_it = entries.find(f.name + "_file");
     const bool file_present = file_it != entries.end() && !file_it->second.value.IsNull();
@@ -197,12 +201,14 @@ void Walker::field(const FieldSpec& f, const std::map<std::string, Entry>& entri
     return;
   }
   if (present) {
-    if (auto v = value(it->second.value, f, fpath, it->second.key.Mark())) out[f.name] = std::move(*v);
+    if (auto v = value(it->second.value, f, fpath, it->second.key.Mark()))
+      out[f.name] = std::move(*v);
     return;
   }
   if (f.required) {
     if (it != entries.end()) {
-      issue(it->second.key.Mark(), fpath, "key '" + f.name + "' has no value (expected " + shape(f) + ")");
+      issue(it->second.key.Mark(), fpath,
+            "key '" + f.name + "' has no value (expected " + shape(f) + ")");
     } else {
       issue(anchor, path, "missing required key '" + f.name + "' (" + shape(f) + ")");
     }
@@ -251,7 +257,8 @@ std::optional<json> Walker::value(const YAML::Node& node, const FieldSpec& f,
     case FieldType::kStringList:
     case FieldType::kObjectList: {
       if (!node.IsSequence()) {
-        issue(mark, path, std::string("expected ") + to_string(f.type) + ", got " + describe_node(node));
+        issue(mark, path,
+              std::string("expected ") + to_string(f.type) + ", got " + describe_node(node));
         return std::nullopt;
       }
       json out = json::array();
@@ -261,7 +268,8 @@ std::optional<json> Walker::value(const YAML::Node& node, const FieldSpec& f,
         std::optional<json> v;
         if (f.type == FieldType::kObjectList) {
           v = object(item, *f.object, item_path(path, i), mark_or(item.Mark(), mark), nullptr);
-        } else if (auto e = expanded(item, item_path(path, i), mark_or(item.Mark(), mark), "string")) {
+        } else if (auto e =
+                       expanded(item, item_path(path, i), mark_or(item.Mark(), mark), "string")) {
           v = e->value;
         }
         if (v) {
@@ -275,14 +283,16 @@ std::optional<json> Walker::value(const YAML::Node& node, const FieldSpec& f,
     case FieldType::kStringMap:
     case FieldType::kObjectMap: {
       if (!node.IsMap()) {
-        issue(mark, path, std::string("expected ") + to_string(f.type) + ", got " + describe_node(node));
+        issue(mark, path,
+              std::string("expected ") + to_string(f.type) + ", got " + describe_node(node));
         return std::nullopt;
       }
       json out = json::object();
       bool ok = true;
       for (auto it = node.begin(); it != node.end(); ++it) {
         if (!it->first.IsScalar()) {
-          issue(mark_or(it->first.Mark(), mark), path, "keys must be plain strings, got " + describe_node(it->first));
+          issue(mark_or(it->first.Mark(), mark), path,
+                "keys must be plain strings, got " + describe_node(it->first));
           ok = false;
           continue;
         }
@@ -291,7 +301,8 @@ std::optional<json> Walker::value(const YAML::Node& node, const FieldSpec& f,
         std::optional<json> v;
         if (f.type == FieldType::kObjectMap) {
           v = object(it->second, *f.object, kpath, it->first.Mark(), nullptr);
-        } else if (auto e = expanded(it->second, kpath, mark_or(it->second.Mark(), it->first.Mark()), "string")) {
+        } else if (auto e = expanded(it->second, kpath,
+                                     mark_or(it->second.Mark(), it->first.Mark()), "string")) {
           v = e->value;
         }
         if (v) {
@@ -391,8 +402,11 @@ std::optional<json> Walker::secret(const YAML::Node& node, const std::string& pa
   const YAML::Mark mark = mark_or(node.Mark(), key_mark);
   if (!node.IsScalar()) {
     // Never describe the node's content: whatever it is, it was meant to be secret.
-    issue(mark, path, "expected secret (a string such as '${ENV_VAR}', or '" + name +
-                          "_file: /path'), got " + (node.IsMap() ? "mapping" : node.IsSequence() ? "sequence" : "null"));
+    issue(mark, path,
+          "expected secret (a string such as '${ENV_VAR}', or '" + name + "_file: /path'), got " +
+              (node.IsMap()        ? "mapping"
+               : node.IsSequence() ? "sequence"
+                                   : "null"));
     return std::nullopt;
   }
   auto e = expanded(node, path, mark, "secret");
@@ -400,8 +414,9 @@ std::optional<json> Walker::secret(const YAML::Node& node, const std::string& pa
   for (const auto& inserted : e->inserted) util::register_secret(inserted);
   util::register_secret(e->value);
   if (!e->has_reference) {
-    warn(mark, path, "secret written literally in the file; prefer '${ENV_VAR}' or '" + name +
-                         "_file: /path' so it stays out of the file");
+    warn(mark, path,
+         "secret written literally in the file; prefer '${ENV_VAR}' or '" + name +
+             "_file: /path' so it stays out of the file");
   }
   if (e->value.empty()) {
     issue(mark, path, "secret is empty");
@@ -416,7 +431,8 @@ std::optional<json> Walker::secret_file(const YAML::Node& node, const std::strin
   auto e = expanded(node, path, mark, "file path");
   if (!e) return std::nullopt;
   std::filesystem::path file(e->value);
-  if (file.is_relative() && !options_.base_dir.empty()) file = std::filesystem::path(options_.base_dir) / file;
+  if (file.is_relative() && !options_.base_dir.empty())
+    file = std::filesystem::path(options_.base_dir) / file;
   auto read = read_secret_file(file.lexically_normal().string());
   if (!read) {
     issue(mark, path, read.error().message);
@@ -424,7 +440,8 @@ std::optional<json> Walker::secret_file(const YAML::Node& node, const std::strin
   }
   util::register_secret(read->value);
   if (read->others_readable) {
-    warn(mark, path, "secret file '" + file.string() + "' is readable by group or others (chmod 600 it)");
+    warn(mark, path,
+         "secret file '" + file.string() + "' is readable by group or others (chmod 600 it)");
   }
   return json(std::move(read->value));
 }
@@ -444,7 +461,8 @@ Validated validate_normalised(const YAML::Node& node, const ObjectSpec& spec,
     }
   } catch (const std::exception& e) {
     // yaml-cpp and nlohmann only throw on misuse; still, a config must never crash us.
-    out.issues.push_back(ConfigIssue{file, 0, 0, path_prefix, std::string("internal error while validating: ") + e.what()});
+    out.issues.push_back(ConfigIssue{file, 0, 0, path_prefix,
+                                     std::string("internal error while validating: ") + e.what()});
   }
   sort_issues(out.issues);
   sort_issues(out.warnings);
@@ -461,6 +479,5 @@ std::vector<ConfigIssue> validate(const YAML::Node& node, const ObjectSpec& spec
                                   const std::string& file, const std::string& path_prefix) {
   return validate_normalised(node, spec, file, path_prefix).issues;
 }
-
 
 }  // namespace coopsync::config

@@ -8,30 +8,30 @@
 // No secret value ever appears in an issue: values of secret fields are never quoted, and
 // every message is passed through util::redact() once all secrets are known, so a secret
 // pasted into the wrong field is hidden too.
-#include "core/config/secrets.hpp"
-#include "core/config/spec.hpp"
-
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/config/secrets.hpp"
+#include "core/config/spec.hpp"
+
 namespace coopsync::config {
 
 struct ValidateOptions {
-  std::string base_dir;               // relative `<name>_file` paths resolve against it
-  EnvLookup env;                      // empty: the process environment
-  std::vector<std::string> skip_keys; // top-level keys the caller validates itself
-  std::optional<YAML::Mark> anchor;   // where "missing key" issues of the top level point
-                                      // (the key holding the section); default: the node
+  std::string base_dir;                // relative `<name>_file` paths resolve against it
+  EnvLookup env;                       // empty: the process environment
+  std::vector<std::string> skip_keys;  // top-level keys the caller validates itself
+  std::optional<YAML::Mark> anchor;    // where "missing key" issues of the top level point
+                                       // (the key holding the section); default: the node
 };
 
 struct Validated {
   nlohmann::json value = nlohmann::json::object();  // normalised section
-  std::vector<ConfigIssue> issues;                   // errors, in file order
-  std::vector<ConfigIssue> warnings;                 // accepted but discouraged (literal secrets)
+  std::vector<ConfigIssue> issues;                  // errors, in file order
+  std::vector<ConfigIssue> warnings;                // accepted but discouraged (literal secrets)
 };
 
 // Validates `node` (a mapping) against `spec`. `path_prefix` is the dotted path of the

@@ -1,9 +1,9 @@
 // Helpers around validation: positions, issue ordering and redaction, schemaless YAML.
+#include <algorithm>
+
 #include "core/config/scalars.hpp"
 #include "core/config/validate.hpp"
 #include "core/util/redact.hpp"
-
-#include <algorithm>
 
 namespace coopsync::config {
 namespace {

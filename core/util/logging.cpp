@@ -1,8 +1,5 @@
 #include "core/util/logging.hpp"
 
-#include "core/util/redact.hpp"
-
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -10,8 +7,11 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
+
+#include "core/util/redact.hpp"
 
 namespace coopsync::util {
 namespace {
@@ -34,12 +34,11 @@ std::string utc_timestamp(spdlog::log_clock::time_point time) {
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    nlohmann::json line = {
-        {"ts", utc_timestamp(msg.time)},
-        {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
-                              spdlog::level::to_string_view(msg.level).size())},
-        {"logger", std::string(msg.logger_name.data(), msg.logger_name.size())},
-        {"msg", std::string(msg.payload.data(), msg.payload.size())}};
+    nlohmann::json line = {{"ts", utc_timestamp(msg.time)},
+                           {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
+                                                 spdlog::level::to_string_view(msg.level).size())},
+                           {"logger", std::string(msg.logger_name.data(), msg.logger_name.size())},
+                           {"msg", std::string(msg.payload.data(), msg.payload.size())}};
     const std::string text =
         line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
     dest.append(text.data(), text.data() + text.size());

@@ -1,9 +1,8 @@
 #include "core/util/redact.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <shared_mutex>
 #include <vector>
 
@@ -25,8 +24,8 @@ std::string percent_encode(std::string_view text) {
   std::string out;
   out.reserve(text.size() * 3);
   for (unsigned char c : text) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-        c == '-' || c == '_' || c == '.' || c == '~') {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');

@@ -1,8 +1,5 @@
 // load_config: the core's sections, systems validated against their connector's spec,
 // cross-key rules, and the Config the engine receives.
-#include "core/config/config.hpp"
-#include "tests/unit/config_test_util.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -10,6 +7,9 @@
 #include <iterator>
 #include <memory>
 #include <regex>
+
+#include "core/config/config.hpp"
+#include "tests/unit/config_test_util.hpp"
 
 using namespace coopsync;
 using namespace coopsync::config;
@@ -108,7 +108,8 @@ TEST_CASE("an unknown connector type lists the known types; its other keys are s
       "  x:\n"
       "    url: u\n",
       "t.yaml", registry);
-  CHECK(issue_text(r.issues) == lines({
+  CHECK(issue_text(r.issues) ==
+        lines({
             "t.yaml:3:11: systems.erp.type: unknown connector type 'testcon' (did you mean "
             "'testconn'?); known types: other, testconn",
             "t.yaml:5:20: systems.erp.max_in_flight: expected integer, got string 'many'",
@@ -138,7 +139,8 @@ TEST_CASE("kind names and field names are checked against the canonical model") 
       "t.yaml", registry);
   // Unknown kind names are schema issues (reported first); field names are checked once
   // the sections are valid.
-  CHECK(issue_text(r.issues) == lines({
+  CHECK(issue_text(r.issues) ==
+        lines({
             "t.yaml:5:5: identity.match.groups: unknown key 'groups' (did you mean 'group'?)",
             "t.yaml:11:7: systems.erp.kinds.persons: unknown key 'persons' (did you mean "
             "'person'?)",
@@ -156,7 +158,8 @@ TEST_CASE("kind names and field names are checked against the canonical model") 
       "      person: {owns: [emial], fields: [email, phone]}\n"
       "      event: {fields: [title, capacity]}\n",
       "t.yaml", registry);
-  CHECK(issue_text(fields.issues) == lines({
+  CHECK(issue_text(fields.issues) ==
+        lines({
             "t.yaml:2:19: identity.default_region: expected a two-letter ISO 3166 country code "
             "in capitals (FR, BE, CH...)",
             "t.yaml:4:21: identity.match.person[1]: 'phone_number' is not a field of person "
@@ -188,7 +191,8 @@ TEST_CASE("cross-key rules: prefer_system, postgres dsn, backoff order, one owne
       "    url: u\n"
       "    kinds: {person: {owns: [phone, email]}}\n",
       "t.yaml", registry);
-  CHECK(issue_text(r.issues) == lines({
+  CHECK(issue_text(r.issues) ==
+        lines({
             "t.yaml:1:9: store: driver postgres needs dsn (e.g. dsn: ${COOPSYNC_PG_DSN} or "
             "dsn_file: /path)",
             "t.yaml:4:18: engine.prefer_system: 'erq' is not a system of this file (did you "
@@ -197,23 +201,25 @@ TEST_CASE("cross-key rules: prefer_system, postgres dsn, backoff order, one owne
             "t.yaml:14:36: systems.crm.kinds.person.owns[1]: 'email' of person is already "
             "owned by system 'erp'",
         }));
-  const LoadResult missing = load_config_text("engine: {conflict_policy: prefer_system}\n", "t.yaml", registry);
+  const LoadResult missing =
+      load_config_text("engine: {conflict_policy: prefer_system}\n", "t.yaml", registry);
   CHECK(issue_text(missing.issues) == lines({"t.yaml:1:10: engine.conflict_policy: conflict_policy "
-                                 "prefer_system needs engine.prefer_system"}));
+                                             "prefer_system needs engine.prefer_system"}));
 }
 
 TEST_CASE("relative paths resolve against the config file's folder") {
   TempDir dir;
   std::filesystem::create_directories(dir.path() / "etc");
-  const std::string file = dir.write("etc/coopsync.yaml",
-                                     "store: {path: data/map.db}\ndaemon: {control_token_file: token}\n");
+  const std::string file = dir.write(
+      "etc/coopsync.yaml", "store: {path: data/map.db}\ndaemon: {control_token_file: token}\n");
   const auto registry = strict_registry();
   const LoadResult r = load_config(file, registry);
   REQUIRE(r.issues.empty());
   CHECK(r.config->path == file);
   CHECK(r.config->store.path == (dir.path() / "etc" / "data" / "map.db").string());
   CHECK(r.config->daemon.control_token_file == (dir.path() / "etc" / "token").string());
-  const LoadResult abs = load_config_text("store: {path: /var/lib/c.db}\n", "/etc/c.yaml", registry);
+  const LoadResult abs =
+      load_config_text("store: {path: /var/lib/c.db}\n", "/etc/c.yaml", registry);
   CHECK(abs.config->store.path == "/var/lib/c.db");
 }
 
@@ -222,8 +228,8 @@ TEST_CASE("a missing or unreadable file is an issue, not an exception") {
   TempDir dir;
   const LoadResult r = load_config((dir.path() / "nope.yaml").string(), registry);
   REQUIRE(r.issues.size() == 1);
-  CHECK(r.issues[0].to_string() == (dir.path() / "nope.yaml").string() +
-                                       ": cannot read: No such file or directory");
+  CHECK(r.issues[0].to_string() ==
+        (dir.path() / "nope.yaml").string() + ": cannot read: No such file or directory");
   const LoadResult d = load_config(dir.path().string(), registry);
   REQUIRE(d.issues.size() == 1);
   CHECK(d.issues[0].message == "cannot read: not a regular file");
@@ -243,7 +249,8 @@ std::vector<std::unique_ptr<testing::ScopedEnv>> example_env() {
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::vector<std::unique_ptr<testing::ScopedEnv>> vars;
   static const std::regex reference(R"(\$\{([A-Za-z_][A-Za-z0-9_]*))");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), reference); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), reference);
+       it != std::sregex_iterator(); ++it) {
     const std::string name = (*it)[1];
     vars.push_back(std::make_unique<testing::ScopedEnv>(name, "example-value-of-" + name));
   }

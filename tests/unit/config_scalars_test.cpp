@@ -1,11 +1,11 @@
 // Durations, integers, booleans, typo suggestions and ${VAR} expansion.
-#include "core/config/config.hpp"
-#include "core/config/scalars.hpp"
-#include "core/config/secrets.hpp"
-
 #include <doctest/doctest.h>
 
 #include <map>
+
+#include "core/config/config.hpp"
+#include "core/config/scalars.hpp"
+#include "core/config/secrets.hpp"
 
 using namespace coopsync::config;
 using std::chrono::milliseconds;
@@ -24,9 +24,9 @@ TEST_CASE("parse_duration accepts units, combinations and bare seconds") {
 }
 
 TEST_CASE("parse_duration refuses what it cannot read exactly") {
-  for (const char* bad : {"", "s", "-5s", "-1", "5", "1.5s", "5 s", " 5s", "5sec", "5min", "30s5m",
-                          "1h1h", "abc", "5S", "367d", "99999999999999999999", "9999999999999s",
-                          "1e3", "0x10"}) {
+  for (const char* bad :
+       {"", "s", "-5s", "-1", "5", "1.5s", "5 s", " 5s", "5sec", "5min", "30s5m", "1h1h", "abc",
+        "5S", "367d", "99999999999999999999", "9999999999999s", "1e3", "0x10"}) {
     CAPTURE(bad);
     if (std::string(bad) == "5") continue;  // bare integer: seconds (checked above)
     CHECK_FALSE(parse_duration(bad).has_value());
@@ -61,7 +61,8 @@ TEST_CASE("describe_node quotes, shortens and escapes scalars") {
   CHECK(describe_node(YAML::Load("[1]")) == "sequence");
   CHECK(describe_node(YAML::Load("{a: 1}")) == "mapping");
   CHECK(describe_node(YAML::Load("~")) == "null");
-  CHECK(describe_node(YAML::Node(std::string(100, 'x'))) == "string '" + std::string(40, 'x') + "...'");
+  CHECK(describe_node(YAML::Node(std::string(100, 'x'))) ==
+        "string '" + std::string(40, 'x') + "...'");
   CHECK(describe_node(YAML::Node(std::string("a\nb"))) == "string 'a\\x0ab'");
 }
 

@@ -1,9 +1,9 @@
 // Secrets: from the environment or a file, registered for redaction, never in a message.
+#include <doctest/doctest.h>
+
 #include "core/config/validate.hpp"
 #include "core/util/redact.hpp"
 #include "tests/unit/config_test_util.hpp"
-
-#include <doctest/doctest.h>
 
 using namespace coopsync;
 using namespace coopsync::config;
@@ -14,8 +14,8 @@ using coopsync::config::testing::TempDir;
 namespace {
 
 std::string system_yaml(const std::string& password_line, const std::string& extra = "") {
-  return "systems:\n  erp:\n    type: testconn\n    url: https://erp.example\n    " + password_line +
-         "\n" + extra;
+  return "systems:\n  erp:\n    type: testconn\n    url: https://erp.example\n    " +
+         password_line + "\n" + extra;
 }
 
 }  // namespace
@@ -59,8 +59,9 @@ TEST_CASE("a secret from <name>_file: trailing newline stripped, relative to the
 
 TEST_CASE("a secret file others can read is accepted with a warning") {
   TempDir dir;
-  const std::string pw = dir.write("pw", "readable-secret-3\r\n",
-                                   std::filesystem::perms::owner_read | std::filesystem::perms::others_read);
+  const std::string pw =
+      dir.write("pw", "readable-secret-3\r\n",
+                std::filesystem::perms::owner_read | std::filesystem::perms::others_read);
   const auto registry = strict_registry();
   const LoadResult r = load_config_text(system_yaml("password_file: " + pw), "t.yaml", registry);
   REQUIRE(r.issues.empty());
@@ -69,7 +70,8 @@ TEST_CASE("a secret file others can read is accepted with a warning") {
   CHECK(r.warnings[0].message.find("readable by group or others") != std::string::npos);
 }
 
-TEST_CASE("missing env var, missing file, directory, empty file, both forms: issues naming the cause") {
+TEST_CASE(
+    "missing env var, missing file, directory, empty file, both forms: issues naming the cause") {
   ScopedEnv unset("COOPSYNC_TEST_UNSET_VAR", std::nullopt);
   TempDir dir;
   dir.write("empty", "\n");
@@ -80,7 +82,8 @@ TEST_CASE("missing env var, missing file, directory, empty file, both forms: iss
   };
   const Case cases[] = {
       {"password: ${COOPSYNC_TEST_UNSET_VAR}",
-       "t.yaml:5:15: systems.erp.password: environment variable 'COOPSYNC_TEST_UNSET_VAR' is not set"},
+       "t.yaml:5:15: systems.erp.password: environment variable 'COOPSYNC_TEST_UNSET_VAR' is not "
+       "set"},
       {"password_file: " + (dir.path() / "nope").string(),
        "t.yaml:5:20: systems.erp.password_file: cannot read secret file '" +
            (dir.path() / "nope").string() + "': No such file or directory"},
@@ -102,15 +105,18 @@ TEST_CASE("missing env var, missing file, directory, empty file, both forms: iss
     CHECK(r.issues[0].to_string() == c.expected);
   }
   const LoadResult both = load_config_text(
-      system_yaml("password: ${COOPSYNC_TEST_UNSET_VAR}", "    password_file: /x\n"), "t.yaml", registry);
+      system_yaml("password: ${COOPSYNC_TEST_UNSET_VAR}", "    password_file: /x\n"), "t.yaml",
+      registry);
   REQUIRE(both.issues.size() == 1);
-  CHECK(both.issues[0].to_string() ==
-        "t.yaml:6:5: systems.erp.password_file: give either 'password' or 'password_file', not both");
+  CHECK(
+      both.issues[0].to_string() ==
+      "t.yaml:6:5: systems.erp.password_file: give either 'password' or 'password_file', not both");
 }
 
 TEST_CASE("a literal secret is accepted, registered, and warned about") {
   const auto registry = strict_registry();
-  const LoadResult r = load_config_text(system_yaml("password: literal-secret-4"), "t.yaml", registry);
+  const LoadResult r =
+      load_config_text(system_yaml("password: literal-secret-4"), "t.yaml", registry);
   REQUIRE(r.issues.empty());
   REQUIRE(r.warnings.size() == 1);
   CHECK(r.warnings[0].to_string() ==
@@ -142,7 +148,8 @@ TEST_CASE("no secret value appears in any issue, even pasted into the wrong fiel
       "  crm:\n"
       "    type: testconn\n"
       "    url: https://crm.example\n"
-      "    password_file: " + pw + "\n";
+      "    password_file: " +
+      pw + "\n";
   const LoadResult r = load_config_text(yaml, "t.yaml", registry);
   REQUIRE(r.issues.size() == 4);
   for (const auto& i : r.issues) {
@@ -152,8 +159,10 @@ TEST_CASE("no secret value appears in any issue, even pasted into the wrong fiel
     CHECK(i.to_string().find("literal-secret-77") == std::string::npos);
     CHECK(i.to_string().find("***") != std::string::npos);
   }
-  CHECK(r.issues[0].to_string() == "t.yaml:2:14: engine.page_size: expected integer, got string '***'");
-  for (const auto& w : r.warnings) CHECK(w.to_string().find("literal-secret-77") == std::string::npos);
+  CHECK(r.issues[0].to_string() ==
+        "t.yaml:2:14: engine.page_size: expected integer, got string '***'");
+  for (const auto& w : r.warnings)
+    CHECK(w.to_string().find("literal-secret-77") == std::string::npos);
 }
 
 TEST_CASE("${VAR} expands in plain string fields too, and a missing one is named") {

@@ -2,15 +2,15 @@
 // Helpers shared by the config_*_test.cpp files: a registry of test connector types (the
 // real connectors are not linked into unit_core), scoped environment variables and a
 // temporary folder.
-#include "core/config/config.hpp"
-#include "core/connector/registry.hpp"
-
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <random>
 #include <string>
+
+#include "core/config/config.hpp"
+#include "core/connector/registry.hpp"
 
 namespace coopsync::config::testing {
 
@@ -52,7 +52,8 @@ inline ConnectorRegistry strict_registry() {
 
 inline ConnectorRegistry example_registry() {
   ConnectorRegistry r;
-  for (const char* type : {"odoo", "nextcloud", "matrix", "mobilizon"}) r.add(permissive_info(type));
+  for (const char* type : {"odoo", "nextcloud", "matrix", "mobilizon"})
+    r.add(permissive_info(type));
   return r;
 }
 
@@ -113,7 +114,9 @@ class TempDir {
 
 // Issues as the text `coopsync config validate` prints, one per line (compared as one
 // string so that a failing check shows both sides).
-inline std::string issue_text(const std::vector<ConfigIssue>& issues) { return format_issues(issues); }
+inline std::string issue_text(const std::vector<ConfigIssue>& issues) {
+  return format_issues(issues);
+}
 inline std::string lines(std::initializer_list<std::string> items) {
   std::string out;
   for (const auto& i : items) out += i + "\n";

@@ -1,13 +1,13 @@
 // The schema validator: every problem reported at once, each with file:line:col, the
 // dotted path and the expected shape; the normalised JSON the rest of the code consumes.
-#include "core/config/validate.hpp"
-#include "tests/unit/config_test_util.hpp"
-
 #include <doctest/doctest.h>
 
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+
+#include "core/config/validate.hpp"
+#include "tests/unit/config_test_util.hpp"
 
 using namespace coopsync;
 using namespace coopsync::config;
@@ -55,7 +55,8 @@ TEST_CASE("unknown key, wrong type and missing key are all reported with line:co
   const auto registry = strict_registry();
   const LoadResult r = load_config_text(yaml, "t.yaml", registry);
   CHECK_FALSE(r.config.has_value());
-  CHECK(issue_text(r.issues) == lines({
+  CHECK(issue_text(r.issues) ==
+        lines({
             "t.yaml:4:14: engine.page_size: expected integer, got string 'abc'",
             "t.yaml:5:3: engine.conflict_polcy: unknown key 'conflict_polcy' (did you mean "
             "'conflict_policy'?)",
@@ -83,17 +84,18 @@ TEST_CASE("normalised output: defaults, durations in milliseconds, nested object
 }
 
 TEST_CASE("every kind of type error names the expected shape") {
-  const auto v = run(
-      "url: [a, b]\n"
-      "max_in_flight: 200\n"
-      "enabled: maybe\n"
-      "poll_interval: soon\n"
-      "mode: newst\n"
-      "tags: one\n"
-      "labels:\n  a: {x: 1}\n"
-      "retry: 3\n"
-      "rooms:\n  - {alias: '#a'}\n  - {name: b}\n");
-  CHECK(issue_text(v.issues) == lines({
+  const auto v =
+      run("url: [a, b]\n"
+          "max_in_flight: 200\n"
+          "enabled: maybe\n"
+          "poll_interval: soon\n"
+          "mode: newst\n"
+          "tags: one\n"
+          "labels:\n  a: {x: 1}\n"
+          "retry: 3\n"
+          "rooms:\n  - {alias: '#a'}\n  - {name: b}\n");
+  CHECK(issue_text(v.issues) ==
+        lines({
             "t.yaml:1:6: url: expected string, got sequence",
             "t.yaml:2:16: max_in_flight: 200 is outside [1, 64]",
             "t.yaml:3:10: enabled: expected boolean (true or false), got string 'maybe'",
@@ -111,7 +113,8 @@ TEST_CASE("every kind of type error names the expected shape") {
 
 TEST_CASE("a key present without a value is reported at the key") {
   const auto v = run("url:\nenabled:\n");
-  CHECK(issue_text(v.issues) == lines({"t.yaml:1:1: url: key 'url' has no value (expected string: Base URL)"}));
+  CHECK(issue_text(v.issues) ==
+        lines({"t.yaml:1:1: url: key 'url' has no value (expected string: Base URL)"}));
   const auto w = run("url: u\nenabled:\n");  // optional: the default applies
   CHECK(w.issues.empty());
   CHECK(w.value["enabled"] == true);
@@ -123,15 +126,16 @@ TEST_CASE("duplicate keys and non-mapping sections are issues, not crashes") {
   const auto list = run("- a\n- b\n");
   REQUIRE(list.issues.size() == 1);
   CHECK(list.issues[0].message == "expected mapping, got sequence");
-  const auto empty = validate_normalised(YAML::Load(""), ObjectSpec().add(field_spec::integer("n").fallback(2)),
-                                         "t.yaml", "");
+  const auto empty = validate_normalised(
+      YAML::Load(""), ObjectSpec().add(field_spec::integer("n").fallback(2)), "t.yaml", "");
   CHECK(empty.issues.empty());
   CHECK(empty.value["n"] == 2);
 }
 
 TEST_CASE("malformed YAML gives one positioned issue and never throws") {
   const auto registry = strict_registry();
-  const LoadResult r = load_config_text("store:\n  path: [unclosed\nengine: {\n", "bad.yaml", registry);
+  const LoadResult r =
+      load_config_text("store:\n  path: [unclosed\nengine: {\n", "bad.yaml", registry);
   REQUIRE(r.issues.size() == 1);
   CHECK_FALSE(r.config.has_value());
   CHECK(r.issues[0].line > 0);
@@ -139,9 +143,9 @@ TEST_CASE("malformed YAML gives one positioned issue and never throws") {
   CHECK(r.issues[0].message.find("invalid YAML") == 0);
 
   // A tab-indented, truncated or binary file: still issues, still no exception.
-  for (const std::string& text : {std::string("a:\n\t- b\n"), std::string("key: 'unterminated\n"),
-                                 std::string("\x00\xff\xfe{[", 5), std::string("? [a, b]\n: c\n"),
-                                 std::string(300, '[')}) {
+  for (const std::string& text :
+       {std::string("a:\n\t- b\n"), std::string("key: 'unterminated\n"),
+        std::string("\x00\xff\xfe{[", 5), std::string("? [a, b]\n: c\n"), std::string(300, '[')}) {
     LoadResult bad;
     CHECK_NOTHROW(bad = load_config_text(text, "bad.yaml", registry));
     CHECK_FALSE(bad.config.has_value());
@@ -165,7 +169,8 @@ TEST_CASE("the issue list does not stop at the first problem in nested sections"
       "  a: {type: testconn, url: u, timeout: forever}\n"
       "  b: {type: other, mode: slow}\n",
       "t.yaml", registry);
-  CHECK(issue_text(r.issues) == lines({
+  CHECK(issue_text(r.issues) ==
+        lines({
             "t.yaml:1:19: logging.format: expected one of text | json, got string 'xml'",
             "t.yaml:1:31: logging.level: expected one of trace | debug | info | warn | error | "
             "critical | off, got string 'loud'",
@@ -181,8 +186,8 @@ TEST_CASE("mutations of the example (truncated, corrupted) never throw and never
   // Poor man's fuzzing, deterministic: every truncation point and a few hostile bytes at
   // many positions. Each result is either a Config with no issue or issues with no Config.
   const char* source = std::getenv("COOPSYNC_SOURCE_DIR");
-  const std::string path = std::string(source != nullptr ? source : COOPSYNC_SOURCE_DIR) +
-                           "/config/example.yaml";
+  const std::string path =
+      std::string(source != nullptr ? source : COOPSYNC_SOURCE_DIR) + "/config/example.yaml";
   std::ifstream in(path);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   REQUIRE(text.size() > 1000);

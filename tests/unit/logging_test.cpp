@@ -1,14 +1,15 @@
 // The shared log sink: text or JSON lines, levels, and no registered secret in any line.
-#include "core/config/config.hpp"
 #include "core/util/logging.hpp"
-#include "core/util/redact.hpp"
-#include "tests/unit/config_test_util.hpp"
 
 #include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
 #include <sstream>
+
+#include "core/config/config.hpp"
+#include "core/util/redact.hpp"
+#include "tests/unit/config_test_util.hpp"
 
 using namespace coopsync;
 
