@@ -302,11 +302,12 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
       std::set<std::string> before;
       if (events.contains(uuid) && events[uuid].contains("a")) before.insert(events[uuid]["a"].begin(), events[uuid]["a"].end());
       std::set<std::string> now_actors;
+      bool new_person = false;
       for (const auto& person : people) {
         const auto& actor = person.value("actor", nlohmann::json());
         const std::string actor_id = str(actor, "id");
         if (actor_id.empty() || !now_actors.insert(actor_id).second) continue;
-        remember_person(actor);
+        new_person = remember_person(actor) || new_person;
         ExternalRecord r;
         r.kind = EntityKind::kRegistration;
         r.external_id = registration_id(uuid, actor_id);
@@ -318,7 +319,9 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
       for (const auto& a : before) {
         if (!now_actors.count(a)) page.records.push_back(deleted(EntityKind::kRegistration, registration_id(uuid, a)));
       }
-      events[uuid] = {{"u", str(ev, "updatedAt")}, {"a", now_actors}};
+      // A participant not yet listed as a person: the engine cannot link this registration
+      // before the person is (persons are pulled first), so read the event again next pass.
+      events[uuid] = {{"u", new_person ? std::string() : str(ev, "updatedAt")}, {"a", now_actors}};
     }
     save_persons();
     page.cursor = c.dump();

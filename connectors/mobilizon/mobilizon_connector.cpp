@@ -108,7 +108,7 @@ Result<nlohmann::json> MobilizonConnector::fetch_event(const std::string& uuid) 
   return std::move((*data)["event"]);
 }
 
-void MobilizonConnector::remember_person(const nlohmann::json& actor) {
+bool MobilizonConnector::remember_person(const nlohmann::json& actor) {
   if (!persons_loaded_) {
     persons_loaded_ = true;
     if (state_ != nullptr) {
@@ -118,14 +118,16 @@ void MobilizonConnector::remember_person(const nlohmann::json& actor) {
       }
     }
   }
-  if (!actor.is_object() || !actor.value("id", nlohmann::json()).is_string()) return;
+  if (!actor.is_object() || !actor.value("id", nlohmann::json()).is_string()) return false;
   const std::string id = actor["id"].get<std::string>();
   const std::string name = actor.value("name", nlohmann::json()).is_string() ? actor["name"].get<std::string>() : "";
   nlohmann::json entry = {{"handle", actor_handle(actor)}, {"name", name}};
-  if (!persons_.contains(id) || persons_[id] != entry) {
+  const bool fresh = !persons_.contains(id);
+  if (fresh || persons_[id] != entry) {
     persons_[id] = entry;
     persons_dirty_ = true;
   }
+  return fresh;
 }
 
 void MobilizonConnector::save_persons() {

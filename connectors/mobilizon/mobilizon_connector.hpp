@@ -48,7 +48,8 @@ class MobilizonConnector : public Connector {
   Result<std::string> group_id(const std::string& handle);
   Result<nlohmann::json> fetch_event(const std::string& uuid);  // EventFields, kNotFound when gone
   // Persons met in members and participants lists, kept in the StateStore: actor id -> handle, name.
-  void remember_person(const nlohmann::json& actor);
+  // Returns true for a person not seen before.
+  bool remember_person(const nlohmann::json& actor);
   void save_persons();
   std::chrono::sys_seconds now() const;
 

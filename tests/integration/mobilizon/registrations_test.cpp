@@ -30,6 +30,11 @@ TEST_CASE("participants become registrations; approvals from the engine land; ca
   CHECK(find_record(persons, "88")->fields["display_name"] == "Chloé");
   CHECK(person_cursor.empty());  // every pass lists them all
 
+  // Registrations whose person was not listed yet are reported again on the next pass,
+  // once the person has been (the engine pulls persons first and could not link them).
+  auto again = h.drain(*c, EntityKind::kRegistration, cursor);
+  CHECK(find_record(again, reg("88")) != nullptr);
+
   // Nothing changed: only the index is read, no participant list.
   h.control("DELETE", "/_sim/stats");
   CHECK(h.drain(*c, EntityKind::kRegistration, cursor).empty());
