@@ -231,6 +231,29 @@ TEST_CASE("an injected 5xx is transient, and the connector recovers") {
   }
 }
 
+TEST_CASE("a dropped connection is transient; an unknown database is permanent, not 'record gone'") {
+  for (const auto& f : {Flavour{16, "xmlrpc"}, Flavour{19, "json2"}}) {
+    CAPTURE(f.version);
+    OdooSim sim(f.version);
+    auto c = make_connector(sim, f);
+    REQUIRE(c->check().ok());
+    sim.post("/_sim/faults", {{"every_nth", 1}, {"kinds", {"drop"}}});
+    auto page = c->changes(EntityKind::kPerson, "", std::chrono::milliseconds(0));
+    REQUIRE_FALSE(page.ok());
+    CHECK(page.error().kind == ErrorKind::kTransient);
+    sim.post("/_sim/faults", nlohmann::json::object());
+
+    auto settings = sim_settings(sim, f);
+    settings["database"] = "no_such_db";
+    auto parsed = parse_settings(settings, "FR");
+    REQUIRE(parsed.ok());
+    OdooConnector wrong(std::move(*parsed), http::make_curl_client({}));
+    auto st = wrong.check();
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().kind == ErrorKind::kPermanent);
+  }
+}
+
 TEST_CASE("bad credentials are kAuth on both transports") {
   for (const auto& f : {Flavour{16, "xmlrpc"}, Flavour{19, "json2"}}) {
     CAPTURE(f.version);
