@@ -190,7 +190,7 @@ TEST_CASE("remote events are read but never written") {
   CHECK_FALSE(h.control("GET", "/_sim/stats").contains("op:UpdateEvent"));
 }
 
-TEST_CASE("HTTP 5xx and dropped connections are transient; the next pass resumes") {
+TEST_CASE("HTTP 5xx, 429 and dropped connections are retryable; the next pass resumes") {
   Harness h;
   auto c = h.connector();
   std::string cursor;
@@ -204,6 +204,13 @@ TEST_CASE("HTTP 5xx and dropped connections are transient; the next pass resumes
   auto dropped = c->changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
   REQUIRE_FALSE(dropped.ok());
   CHECK(dropped.error().retryable());
+  // A proxy's 429 is rate limiting, with its Retry-After honoured.
+  h.control("POST", "/_sim/faults", {{"every_nth", 1}, {"count", 1}, {"kinds", {"rate_limit"}}, {"retry_after_ms", 3000}});
+  auto limited = c->changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
+  REQUIRE_FALSE(limited.ok());
+  CHECK(limited.error().kind == ErrorKind::kRateLimited);
+  REQUIRE(limited.error().retry_after.has_value());
+  CHECK(*limited.error().retry_after == std::chrono::seconds(3));
   h.control("POST", "/_sim/faults", nlohmann::json::object());
   auto ok = c->changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
   CHECK(ok.ok());
