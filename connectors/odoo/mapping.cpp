@@ -245,7 +245,10 @@ Struct person_to_odoo(const Fields& f, const std::vector<std::string>& changed, 
   Value out{Struct{}};
   if (wants(changed, {field::kDisplayName, field::kGivenName, field::kFamilyName})) {
     std::string name;
-    if (f.contains(field::kDisplayName) && f[field::kDisplayName].is_string()) {
+    // On an update that changed the name parts but not the display name, the display
+    // name in the projection is the old one: compose from the parts instead.
+    const bool parts_only = !changed.empty() && !wants(changed, {field::kDisplayName});
+    if (!parts_only && f.contains(field::kDisplayName) && f[field::kDisplayName].is_string()) {
       name = f[field::kDisplayName].get<std::string>();
     }
     if (name.empty()) {

@@ -59,6 +59,9 @@ TEST_CASE("person values: only changed fields, never an uninstalled language") {
   CHECK(*all.find("name") == Value("Ana Lopez"));
   CHECK(*all.find("phone") == Value(false));  // null -> False clears the field
   CHECK(all.find("lang") == nullptr);         // fr_FR not installed here
+  const Fields renamed = {{"given_name", "Ana María"}, {"family_name", "Lopez"}, {"display_name", "Ana Lopez"}};
+  CHECK(*Value(person_to_odoo(renamed, {"given_name"}, fm)).find("name") == Value("Ana María Lopez"));
+  CHECK(*Value(person_to_odoo(renamed, {"display_name"}, fm)).find("name") == Value("Ana Lopez"));
   const Value some(person_to_odoo(f, {"email"}, fm));
   CHECK(some.as_struct()->size() == 1);
   CHECK(*some.find("email") == Value("ana@x.org"));
