@@ -225,9 +225,7 @@ WriteResult NextcloudConnector::apply_membership(const Write& w) {
   WriteResult out;
   out.external_id = id;
   out.version = "1";
-  if (w.op == WriteOp::kUpdate || w.op == WriteOp::kEnable) {
-    if (w.op == WriteOp::kUpdate) return out;  // nothing Nextcloud holds besides the pair
-  }
+  if (w.op == WriteOp::kUpdate) return out;  // Nextcloud holds nothing besides the pair
   const std::string path = "/cloud/users/" + http::url_encode(user) + "/groups";
   if (w.op == WriteOp::kCreate || w.op == WriteOp::kEnable) {
     auto reply = ocs_.call("POST", path, {}, {{"groupid", group}});

@@ -96,7 +96,6 @@ Result<std::optional<ExternalRecord>> NextcloudConnector::read_user(const std::s
     http::Response none;
     return ocs_error(*reply, none, "GET /cloud/users/" + uid);
   }
-  ExternalRecord r;
   if (auto rec = user_record(uid, reply->data)) return std::optional<ExternalRecord>(std::move(*rec));
   return make_error(ErrorKind::kPermanent, "user " + uid + " is excluded from sync");
 }
