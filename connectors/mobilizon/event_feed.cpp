@@ -77,8 +77,9 @@ long long seconds(std::chrono::sys_seconds t) { return t.time_since_epoch().coun
 
 Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_text) {
   auto parsed = parse_cursor(cursor_text);
-  if (!parsed.ok()) return std::move(parsed).error();
-  nlohmann::json c = std::move(*parsed);
+  if (!parsed.ok() && log_) log_->warn("{}; rescanning every event", parsed.error().message);
+  // An unreadable cursor (older format, damage) restarts with a scan instead of blocking the system.
+  nlohmann::json c = parsed.ok() ? std::move(*parsed) : nlohmann::json::object();
   const long long t = seconds(now());
   if (!c.contains("v")) c = {{"v", 1}, {"mirror", nlohmann::json::object()}, {"act", nlohmann::json::object()},
                              {"full_at", 0}, {"poll_at", 0}};
@@ -250,8 +251,8 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
 
 Result<ChangePage> MobilizonConnector::registration_changes(const std::string& cursor_text) {
   auto parsed = parse_cursor(cursor_text);
-  if (!parsed.ok()) return std::move(parsed).error();
-  nlohmann::json c = std::move(*parsed);
+  if (!parsed.ok() && log_) log_->warn("{}; re-reading every participant list", parsed.error().message);
+  nlohmann::json c = parsed.ok() ? std::move(*parsed) : nlohmann::json::object();
   if (!c.contains("v")) c = {{"v", 1}, {"events", nlohmann::json::object()}};
   if (!c.contains("scan") || c["scan"].is_null()) {
     c["scan"] = {{"g", 0}, {"p", 1}, {"seen", nlohmann::json::array()}, {"pending", nlohmann::json::array()},

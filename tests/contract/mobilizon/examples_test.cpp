@@ -150,6 +150,20 @@ TEST_CASE("a first pass over the example responses: full listing, shifting pages
   auto next = replay.connector->changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
   REQUIRE(next.ok());
   CHECK(next->records.empty());
+
+  // A damaged cursor does not block the system: it rescans (not a full listing: the
+  // engine must not take unlisted records as deleted on that basis).
+  std::string damaged = "{\"v\":1,\"mirror\":[";
+  std::vector<ExternalRecord> rescanned;
+  for (int i = 0; i < 20; ++i) {
+    auto page = replay.connector->changes(EntityKind::kEvent, damaged, std::chrono::milliseconds(0));
+    REQUIRE(page.ok());
+    CHECK_FALSE(page->full_listing);
+    for (auto& r : page->records) rescanned.push_back(std::move(r));
+    damaged = page->cursor;
+    if (!page->has_more) break;
+  }
+  CHECK(rescanned.size() == 2);
 }
 
 TEST_CASE("the example participants become registrations") {
