@@ -106,8 +106,18 @@ int run_sync(Context& ctx, const SyncArgs& args, std::ostream& out, std::ostream
     err << "another coopsync pass holds the store's lease; try again when it has finished\n";
     return kExitAttention;
   }
+  // A live progress line on a terminal; plain log lines when the output is a file or pipe.
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  options.progress = [&, tty](const std::string& what) {
+    if (tty) {
+      err << "\r\033[K" << what << std::flush;
+    } else {
+      ctx.log->info("progress: {}", what);
+    }
+  };
   engine::Engine eng(ctx.config, *ctx.store, std::move(live->runtimes), ctx.log);
   auto report = eng.run_pass(options);
+  if (tty) err << "\r\033[K" << std::flush;
   (void)ctx.store->release_lease("pass", holder);
   if (!report.ok()) {
     err << "sync failed: " << report.error().describe() << "\n";

@@ -126,6 +126,10 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
     if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
     crash_point("after_link_commit");
   }
+  if (options_.progress) {
+    options_.progress(sys.name() + ": " + std::to_string(rep.writes()) + " written, " +
+                      std::to_string(rep.failed) + " failed");
+  }
   // The whole batch failed transiently: the system is down or throttling. Stop for this
   // pass rather than hammer it; entries keep their backoff schedule.
   if (transient == writes.size() && writes.size() > 1) {

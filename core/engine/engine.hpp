@@ -48,6 +48,8 @@ struct PassOptions {
   std::set<EntityKind> only_kinds;    // empty = all
   bool apply = true;                  // false: pull and plan only (durable), no remote writes
   std::chrono::milliseconds wait{0};  // push-capable connectors may long-poll this long
+  // Called after each page pulled and each batch applied ("erp person: 1500 read").
+  std::function<void(const std::string&)> progress;
 };
 
 // What a pass did, per system; printed by the CLI and exported by the daemon.

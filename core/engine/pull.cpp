@@ -118,6 +118,9 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
       return e_.store_.set_cursor(sys.name(), stream, page->cursor);
     });
     if (!st.ok()) return st;
+    if (options_.progress) {
+      options_.progress(sys.name() + " " + to_string(kind) + ": " + std::to_string(rep.read) + " read");
+    }
     position = page->cursor;
     if (!page->has_more) {
       listing_complete = from_start && page->full_listing;
