@@ -2,6 +2,8 @@
 
 #include "core/model/normalize.hpp"
 
+#include <spdlog/logger.h>
+
 #include <iomanip>
 #include <unistd.h>
 
