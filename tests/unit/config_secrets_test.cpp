@@ -7,6 +7,8 @@
 
 using namespace coopsync;
 using namespace coopsync::config;
+using coopsync::config::testing::issue_text;
+using coopsync::config::testing::lines;
 using coopsync::config::testing::ScopedEnv;
 using coopsync::config::testing::strict_registry;
 using coopsync::config::testing::TempDir;
@@ -181,4 +183,30 @@ TEST_CASE("${VAR} expands in plain string fields too, and a missing one is named
   REQUIRE(r.issues.size() == 1);
   CHECK(r.issues[0].to_string() ==
         "t.yaml:4:10: systems.erp.url: environment variable 'COOPSYNC_TEST_NO_HOST' is not set");
+}
+
+TEST_CASE("an empty secret is refused; a declared empty default is kept") {
+  ScopedEnv empty("COOPSYNC_TEST_EMPTY_PW", "");
+  const auto registry = strict_registry();
+  LoadResult r = load_config_text(system_yaml("password: ${COOPSYNC_TEST_EMPTY_PW}"), "t.yaml",
+                                  registry);
+  CHECK(issue_text(r.issues) == lines({"t.yaml:5:15: systems.erp.password: secret is empty"}));
+  ObjectSpec spec;
+  spec.add(field_spec::secret("token").fallback(""));
+  const Validated v = validate_normalised(YAML::Load("{}"), spec, "t.yaml", "");
+  CHECK(v.issues.empty());
+  CHECK(v.value["token"] == "");
+}
+
+TEST_CASE("validate() for a connector's own section: prefix in paths, secrets still resolved") {
+  ScopedEnv env("COOPSYNC_TEST_SECTION_PW", "section-secret-7");
+  ObjectSpec spec;
+  spec.add(field_spec::string("url").require());
+  spec.add(field_spec::secret("password").require());
+  const auto issues = validate(YAML::Load("password: ${COOPSYNC_TEST_SECTION_PW}\nurll: x\n"), spec,
+                               "c.yaml", "systems.erp");
+  CHECK(issue_text(issues) ==
+        lines({"c.yaml:1:1: systems.erp: missing required key 'url' (string)",
+               "c.yaml:2:1: systems.erp.urll: unknown key 'urll' (did you mean 'url'?)"}));
+  CHECK(util::contains_secret("section-secret-7"));
 }
