@@ -89,8 +89,9 @@ void NextcloudConnector::warn(const std::string& text) const {
 }
 
 Status NextcloudConnector::check() {
-  auto me = ocs_.call_ok("GET", "/cloud/user");
-  if (!me) return std::move(me).error();
+  // Listing users needs (sub)admin rights: a plain account gets 403 here (40), not later.
+  auto users = ocs_.call_ok("GET", "/cloud/users", {{"limit", "1"}});
+  if (!users) return std::move(users).error();
   if (!s_.calendar_template.empty()) {
     auto home = cal_.calendar_home();
     if (!home) return std::move(home).error();
