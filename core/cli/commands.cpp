@@ -34,6 +34,7 @@ int with_context(const Common& c, Fn fn) {
 
 int validate_config(const std::string& path) {
   auto loaded = config::load_config(path, ConnectorRegistry::instance());
+  if (!loaded.warnings.empty()) std::cerr << config::format_issues(loaded.warnings);
   if (!loaded.issues.empty()) {
     std::cerr << config::format_issues(loaded.issues);
     return kExitUsage;

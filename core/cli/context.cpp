@@ -20,6 +20,7 @@ std::optional<Context> open_context(const std::string& config_path, std::ostream
     exit_code = kExitUsage;
     return std::nullopt;
   }
+  if (!loaded.warnings.empty()) err << config::format_issues(loaded.warnings);
   Context ctx;
   ctx.config = std::move(*loaded.config);
   util::configure_logging(ctx.config.logging.format, ctx.config.logging.level);

@@ -52,6 +52,9 @@ class PassRun {
                     const Fields& canonical, const ExternalRecord& record, bool first_sight);
   Status save_entity_state(const std::string& entity_id, EntityKind kind, const Fields& merged);
   std::map<std::string, std::string> owners(EntityKind kind) const;
+  // Records waiting for a ref that is not linked yet, kept durably per system and kind
+  // (the cursor moves on; they must not be lost) and retried after every pull of the kind.
+  nlohmann::json* parked_ = nullptr;
 
   // plan.cpp
   void plan_entity(const store::Snapshot& snap, const std::map<std::string, const store::Link*>& links_by_system,

@@ -96,6 +96,15 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
   if (!cursor.ok()) return std::move(cursor).error();
   std::string position = *cursor;
   const bool from_start = position.empty();
+  auto state = e_.store_.state_for(sys.name());
+  const std::string parked_key = "parked:" + std::string(to_string(kind));
+  nlohmann::json parked = nlohmann::json::parse(state->get(parked_key).value_or("{}"), nullptr, false);
+  if (!parked.is_object()) parked = nlohmann::json::object();
+  parked_ = &parked;
+  struct Unpark {
+    nlohmann::json*& slot;
+    ~Unpark() { slot = nullptr; }
+  } unpark{parked_};
   bool listing_complete = false;
   std::set<std::string> seen;
   for (int page_no = 0; page_no < 100000; ++page_no) {
@@ -115,6 +124,7 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
         ++rep.read;
         if (auto s = handle_record(sys, record); !s.ok()) return s;
       }
+      if (auto s = state->put(parked_key, parked.dump()); !s.ok()) return s;
       return e_.store_.set_cursor(sys.name(), stream, page->cursor);
     });
     if (!st.ok()) return st;
@@ -126,6 +136,24 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
       listing_complete = from_start && page->full_listing;
       break;
     }
+  }
+  // Parked records get another chance now that this kind's pages (and earlier kinds) are in.
+  if (!parked.empty()) {
+    nlohmann::json retry = std::move(parked);
+    parked = nlohmann::json::object();
+    auto st = e_.store_.transaction([&]() -> Status {
+      for (auto& [ext, r] : retry.items()) {
+        ExternalRecord rec;
+        rec.kind = kind;
+        rec.external_id = ext;
+        rec.fields = r.value("fields", Fields::object());
+        rec.version = r.value("version", "");
+        rec.updated_at = r.value("updated_at", "");
+        if (auto s = handle_record(sys, rec); !s.ok()) return s;
+      }
+      return state->put(parked_key, parked.dump());
+    });
+    if (!st.ok()) return st;
   }
   if (!listing_complete) return ok_status();
   // A complete listing from the start: linked records it did not list are gone there.
@@ -177,6 +205,7 @@ Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
   auto link = e_.store_.find_link(sys.name(), kind, record.external_id);
   if (!link.ok()) return std::move(link).error();
   if (record.deleted) {
+    if (parked_ != nullptr) parked_->erase(record.external_id);
     if (!link->has_value()) return ok_status();  // never knew it: nothing to propagate
     return handle_deletion(sys, **link, (*link)->entity_id);
   }
@@ -186,8 +215,13 @@ Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
   if (!missing.ok()) return std::move(missing).error();
   if (missing->has_value()) {
     e_.log_->debug("{}: {} {} waits for {}", sys.name(), to_string(kind), record.external_id, **missing);
+    if (parked_ != nullptr && parked_->size() < 100000) {
+      (*parked_)[record.external_id] = {{"fields", record.fields}, {"version", record.version},
+                                        {"updated_at", record.updated_at}, {"waits_for", **missing}};
+    }
     return ok_status();
   }
+  if (parked_ != nullptr) parked_->erase(record.external_id);
 
   if (link->has_value()) {
     auto entity = e_.store_.get_entity((*link)->entity_id);

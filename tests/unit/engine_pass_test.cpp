@@ -171,3 +171,19 @@ TEST_CASE("dry run shows the plan and writes nothing, neither remotely nor in th
   auto real = h.pass();
   CHECK(real.systems["cloud"].created == 1);
 }
+
+TEST_CASE("a record whose ref is not linked yet waits durably and lands once the ref exists") {
+  EngineHarness h;
+  const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});  // r1
+  // A membership naming a person the ERP will only list later (id r3).
+  h.erp.add(EntityKind::kMembership, {{"person", "r3"}, {"group", group}, {"role", "member"}});  // r2
+  h.pass();
+  CHECK(h.cloud.live(EntityKind::kMembership).empty());
+  const auto person = h.erp.add(EntityKind::kPerson, {{"email", "late@coop.example"}});  // r3
+  REQUIRE(person == "r3");
+  h.pass();  // the membership's page is long past its cursor: it comes back from the park
+  auto members = h.cloud.live(EntityKind::kMembership);
+  REQUIRE(members.size() == 1);
+  CHECK(members.begin().value()["person"] == h.cloud.live(EntityKind::kPerson).begin().key());
+  CHECK(h.pass().total_writes() == 0);
+}
