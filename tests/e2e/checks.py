@@ -2,6 +2,8 @@
 says should be true, shared by the demo and the scenario tests. Each check is a
 (name, ok, detail) triple; the details say what was observed, for the report."""
 
+from seed import MATRIX_SERVER
+
 
 def ran(result, label):
     """coopsync ran the pass: exit 0 (or 1: attention, e.g. a conflict) and no system error."""
@@ -58,7 +60,7 @@ def people(after, facts, seed):
     return out
 
 
-def groups(after, facts):
+def groups(after, facts, server=MATRIX_SERVER):
     out = []
     nc, mx = after["nextcloud"], after["matrix"]
     missing = [s for s in facts["communities"] if s not in nc["groups"]]
@@ -82,7 +84,7 @@ def groups(after, facts):
     not_invited = []
     for m in expected_people(facts):
         rid = next((room_of[a] for a in room_of if a.endswith("_" + m["community"])), None)
-        users = [uid for uid, u in mx["users"].items() if m["email"] in u.get("emails", [])]
+        users = _mx_accounts(mx, m["email"], server)
         if rid is None:
             continue
         members = mx["rooms"][rid]["members"]
