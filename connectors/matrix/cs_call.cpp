@@ -2,6 +2,7 @@
 // parsing of answers, and pacing on 429 M_LIMIT_EXCEEDED (see cs_client.hpp).
 #include "connectors/matrix/cs_client.hpp"
 
+#include <algorithm>
 #include <thread>
 
 namespace coopsync::matrix {
@@ -38,32 +39,45 @@ Result<json> CsClient::call(const Call& c) {
   req.timeout = c.timeout.count() > 0 ? c.timeout : options_.timeout;
 
   const std::string actor = c.as_user.empty() ? std::string("self") : c.as_user;
+  const bool write = c.method != "GET";
   std::chrono::milliseconds waited{0};
   for (;;) {
-    // A 429 for this acting user earlier holds every later request of theirs too.
-    if (auto it = not_before_.find(actor); it != not_before_.end()) {
-      const auto now = Clock::now();
-      if (it->second > now) {
-        auto pause = std::chrono::duration_cast<std::chrono::milliseconds>(it->second - now);
-        if (waited + pause > options_.max_rate_wait) {
-          return make_error(ErrorKind::kRateLimited,
-                            "matrix: " + c.what + ": held back by the homeserver's rate limit",
-                            429, pause);
-        }
-        sleep_(pause);
-        waited += pause;
-        stats_.held_back += pause;
+    Pace& pace = pace_[actor];
+    auto wait_until = pace.not_before;
+    if (write && pace.interval.count() > 0) {
+      // A long quiet spell refills Synapse's burst: stop spacing until the next 429.
+      if (Clock::now() - pace.last_write > pace.interval * 10) {
+        pace.interval = std::chrono::milliseconds(0);
+      } else {
+        wait_until = std::max(wait_until, pace.last_write + pace.interval);
       }
-      not_before_.erase(actor);
     }
+    const auto now = Clock::now();
+    const bool spaced = write && pace.interval.count() > 0 && wait_until > now;
+    if (wait_until > now) {
+      const auto pause = std::chrono::ceil<std::chrono::milliseconds>(wait_until - now);
+      if (waited + pause > options_.max_rate_wait) {
+        return make_error(ErrorKind::kRateLimited,
+                          "matrix: " + c.what + ": held back by the homeserver's rate limit",
+                          429, pause);
+      }
+      sleep_(pause);
+      waited += pause;
+      stats_.held_back += pause;
+    }
+    pace.not_before = {};
     ++stats_.requests;
     auto resp = http_.send(req);
+    if (write) pace.last_write = Clock::now();
     if (!resp.ok()) {
       Error e = std::move(resp).error();
       e.message = "matrix: " + c.what + ": " + e.message;
       return e;
     }
     if (resp->status >= 200 && resp->status < 300) {
+      // Spacing that worked is probed a little tighter (additive increase on a 429,
+      // gentle decrease on success), so it settles near the homeserver's real rate.
+      if (spaced) pace.interval -= pace.interval / 64;
       return parse_json(resp->body, "matrix: " + c.what);
     }
     Failure f = to_failure(*resp, c.what, c.forbidden);
@@ -71,13 +85,14 @@ Result<json> CsClient::call(const Call& c) {
     ++stats_.rate_limited;
     // Synapse's hint is the earliest moment the action passes; a little margin keeps the
     // retry from arriving a hair too early and paying another round trip.
-    const auto hint = f.error.retry_after.value_or(std::chrono::milliseconds(5000)) +
-                      std::chrono::milliseconds(20);
-    if (waited + hint > options_.max_rate_wait) {
-      not_before_[actor] = Clock::now() + hint;
-      return std::move(f.error);
-    }
-    not_before_[actor] = Clock::now() + hint;
+    const auto raw = f.error.retry_after.value_or(std::chrono::milliseconds(5000));
+    const auto hint = raw + std::min(std::chrono::milliseconds(20), raw / 20);
+    pace.not_before = Clock::now() + hint;
+    // A 429 met fresh gives the interval; one met after our own spacing says how much
+    // too early we were.
+    pace.interval = spaced ? pace.interval + hint : std::chrono::microseconds(hint);
+    pace.interval = std::min<std::chrono::microseconds>(pace.interval, std::chrono::minutes(1));
+    if (waited + hint > options_.max_rate_wait) return std::move(f.error);
   }
 }
 

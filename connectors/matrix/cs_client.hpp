@@ -174,7 +174,15 @@ class CsClient {
   Sleeper sleep_;
   std::string token_;
   ClientStats stats_;
-  std::map<std::string, std::chrono::steady_clock::time_point> not_before_;  // per acting user
+  // Per acting user: when the homeserver lets them act again, and, once a 429 was met,
+  // the spacing its hint implies, kept between writes so that each action costs one
+  // request rather than a 429 and a retry (reads are not rate limited and never wait).
+  struct Pace {
+    std::chrono::steady_clock::time_point not_before{};
+    std::chrono::steady_clock::time_point last_write{};
+    std::chrono::microseconds interval{0};  // fine-grained: it is adjusted by 1/64 steps
+  };
+  std::map<std::string, Pace> pace_;
 };
 
 // Percent-encoded path segment (room ids, aliases, user ids, txn ids).
