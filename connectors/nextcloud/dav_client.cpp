@@ -2,6 +2,9 @@
 
 #include "connectors/nextcloud/xml_tree.hpp"
 
+#include <map>
+#include <set>
+
 namespace coopsync::nextcloud {
 namespace {
 
@@ -221,6 +224,51 @@ Status DavClient::remove(const std::string& href, const std::string& if_match) {
 }
 
 Result<SyncChanges> DavClient::sync(const std::string& calendar_href, const std::string& token) {
+  // Bounded: a server that keeps answering 507 without moving its token, or more pages than
+  // any real calendar needs, is an error rather than a loop.
+  constexpr int kMaxPages = 10000;
+  SyncChanges out;
+  std::map<std::string, std::size_t> changed_at;  // href -> index in out.changed
+  std::set<std::string> deleted;
+  std::string since = token;
+  for (;;) {
+    auto page = sync_page(calendar_href, since);
+    if (!page) return page;
+    if (page->token_rejected) return page;
+    ++out.pages;
+    for (auto& [href, etag] : page->changed) {
+      deleted.erase(href);
+      auto at = changed_at.find(href);
+      if (at != changed_at.end()) {
+        out.changed[at->second].second = etag;
+      } else {
+        changed_at.emplace(href, out.changed.size());
+        out.changed.emplace_back(href, etag);
+      }
+    }
+    for (auto& href : page->deleted) {
+      if (auto at = changed_at.find(href); at != changed_at.end()) {
+        out.changed[at->second].first.clear();  // dropped below
+        changed_at.erase(at);
+      }
+      deleted.insert(href);
+    }
+    out.token = page->token;
+    if (!page->truncated) break;
+    if (page->token == since || out.pages >= kMaxPages) {
+      return make_error(ErrorKind::kInvalidInput,
+                        "REPORT sync-collection " + calendar_href + ": truncated answer (507) " +
+                            (page->token == since ? "without a new sync-token"
+                                                  : "after " + std::to_string(kMaxPages) + " pages"));
+    }
+    since = page->token;
+  }
+  std::erase_if(out.changed, [](const auto& c) { return c.first.empty(); });
+  out.deleted.assign(deleted.begin(), deleted.end());
+  return out;
+}
+
+Result<SyncChanges> DavClient::sync_page(const std::string& calendar_href, const std::string& token) {
   const std::string what = "REPORT sync-collection " + calendar_href;
   auto r = send("REPORT", calendar_href, {{"Content-Type", kXmlType}, {"Depth", "1"}},
                 dav_body::sync_collection(token));
@@ -239,7 +287,12 @@ Result<SyncChanges> DavClient::sync(const std::string& calendar_href, const std:
   if (!ms) return std::move(ms).error();
   out.token = ms->sync_token;
   for (const auto& resp : ms->responses) {
-    if (resp.href == calendar_href || resp.href + "/" == calendar_href) continue;
+    if (resp.href == calendar_href || resp.href + "/" == calendar_href ||
+        percent_decode(resp.href) == percent_decode(calendar_href)) {
+      // RFC 6578 §3.6: the request-URI with 507 Insufficient Storage = "more to come".
+      if (resp.status == 507) out.truncated = true;
+      continue;
+    }
     if (resp.gone()) {
       out.deleted.push_back(resp.href);
     } else {

@@ -25,6 +25,19 @@ struct SyncChanges {
   std::vector<std::string> deleted;                          // hrefs
   std::string token;
   bool token_rejected = false;  // 403 valid-sync-token: resync from scratch
+  int pages = 0;                // answers read: > 1 when the server truncated (507)
+  bool truncated = false;       // this page ended with a 507 on the request-URI
+};
+
+// One entry of a calendar's oc:invite property (Nextcloud's sharing plugin).
+struct CalendarSharee {
+  std::string href;        // as the server sent it: "principal:principals/groups/lyon"
+  bool read_write = false; // <oc:access><oc:read-write/> (else <oc:read/>)
+};
+
+struct CalendarSharing {
+  bool supported = false;  // the DAV header advertises oc-resource-sharing
+  std::vector<CalendarSharee> sharees;
 };
 
 struct CalObject {
@@ -42,7 +55,15 @@ std::string calendar_list();
 std::string mkcalendar(const std::string& displayname, const std::string& color);
 std::string sync_collection(const std::string& token);
 std::string multiget(const std::vector<std::string>& hrefs);
+std::string invite_propfind();
+std::string share(const std::string& sharee_href, bool read_write);
 }  // namespace dav_body
+
+// "principal:principals/groups/<gid>", the gid encoded as Nextcloud's GroupPrincipalBackend
+// does (PHP urlencode: space -> '+', all but [A-Za-z0-9_.-] as %XX).
+std::string group_sharee_href(const std::string& gid);
+// The group id a sharee href names, "" when it names no group (decodes %XX and '+').
+std::string group_of_sharee(const std::string& sharee_href);
 
 class DavClient {
  public:
@@ -71,9 +92,19 @@ class DavClient {
                           const std::string& if_match, bool create_only);
   Result<CalObject> get(const std::string& href);
   Status remove(const std::string& href, const std::string& if_match);
+  // RFC 6578 sync-collection. A truncated answer (§3.6: the request-URI with status 507) is
+  // followed with the token it carried until the server reports everything; the pages are
+  // merged (a later page wins for an href that appears twice).
   Result<SyncChanges> sync(const std::string& calendar_href, const std::string& token);
+  // One sync-collection request; `truncated` set when the server cut the answer short.
+  Result<SyncChanges> sync_page(const std::string& calendar_href, const std::string& token);
   Result<std::vector<CalObject>> multiget(const std::string& calendar_href,
                                           const std::vector<std::string>& hrefs);
+  // Nextcloud calendar sharing (dav_sharing.cpp): PROPFIND Depth 0 of oc:invite, and the
+  // POST of an oc:share document that adds or replaces one sharee.
+  Result<CalendarSharing> calendar_sharing(const std::string& calendar_href);
+  Status share_calendar(const std::string& calendar_href, const std::string& sharee_href,
+                        bool read_write);
 
  private:
   Session* session_;

@@ -49,6 +49,41 @@ Status NextcloudConnector::ensure_calendar(const std::string& gid, const std::st
   auto made = cal_.mkcalendar(*href, apply_template(s_.calendar_displayname_template, gid, name),
                               s_.calendar_color);
   if (!made) return std::move(made).error();
+  if (s_.calendar_share == "none" || calendar_sharing_unsupported_) return ok_status();
+  return ensure_calendar_share(*href, gid);
+}
+
+// Without a share the calendar lives only in the acting account: members never see it.
+// Read oc:invite first and POST only when the group is missing or has other access, so a
+// pass over unchanged groups writes nothing (dav_sharing.cpp says what this follows).
+Status NextcloudConnector::ensure_calendar_share(const std::string& href, const std::string& gid) {
+  const bool read_write = s_.calendar_share == "read-write";
+  auto current = cal_.calendar_sharing(href);
+  if (!current) return std::move(current).error();
+  if (!current->supported) {
+    calendar_sharing_unsupported_ = true;
+    warn("the CalDAV server does not advertise oc-resource-sharing (not Nextcloud?): group "
+         "calendars are not shared with their groups");
+    return ok_status();
+  }
+  auto shared_as_wanted = [&](const CalendarSharing& sharing) {
+    for (const auto& sh : sharing.sharees) {
+      if (group_of_sharee(sh.href) == gid && sh.read_write == read_write) return true;
+    }
+    return false;
+  };
+  if (shared_as_wanted(*current)) return ok_status();
+  auto posted = cal_.share_calendar(href, group_sharee_href(gid), read_write);
+  if (!posted) return posted;
+  // Nextcloud answers 200 even when it ignored the sharee (group sharing disabled in the
+  // sharing settings, or the group hidden from collaboration): check that it is there.
+  auto after = cal_.calendar_sharing(href);
+  if (!after) return std::move(after).error();
+  if (!shared_as_wanted(*after)) {
+    return make_error(ErrorKind::kPermanent,
+                      "calendar " + href + ": Nextcloud accepted the share with group " + gid +
+                          " but did not record it (is sharing with groups allowed?)");
+  }
   return ok_status();
 }
 

@@ -55,6 +55,7 @@ class NextcloudConnector : public Connector {
   Result<ChangePage> event_changes(const std::string& cursor);
   Result<std::string> calendar_href(const std::string& gid);
   Status ensure_calendar(const std::string& gid, const std::string& name);
+  Status ensure_calendar_share(const std::string& href, const std::string& gid);
   WriteResult apply_event(const Write& w);
   Result<WriteResult> put_event(const Write& w, const std::string& gid, bool create);
 
@@ -73,6 +74,7 @@ class NextcloudConnector : public Connector {
   DavClient cal_;
   std::string url_path_;  // path part of `url` ("" or "/nextcloud")
   Capabilities caps_;
+  bool calendar_sharing_unsupported_ = false;  // CalDAV server without oc-resource-sharing
 };
 
 }  // namespace coopsync::nextcloud

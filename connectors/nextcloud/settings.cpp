@@ -43,6 +43,10 @@ config::ObjectSpec settings_spec() {
   s.add(fs::string("calendar_displayname_template").fallback("{name}").describe(
       "Display name of group calendars ({id}, {name})"));
   s.add(fs::string("calendar_color").fallback("#0082C9").describe("Colour of group calendars"));
+  s.add(fs::one_of("calendar_share", {"read-write", "read", "none"}).fallback("read-write").describe(
+      "How each group calendar is shared with its group so that members see it: read-write "
+      "(members add and edit the group's events, which sync back), read, or none. Needs "
+      "Nextcloud's CalDAV sharing; skipped with a warning on servers without it (Radicale)"));
   s.add(fs::string("default_timezone").fallback("Europe/Paris").describe(
       "IANA zone for events that carry none and for floating times"));
   s.add(fs::integer("page_size").fallback(500).range(1, 5000).describe("Users per listing page"));
@@ -79,6 +83,7 @@ Result<Settings> parse_settings(const nlohmann::json& section) {
   str("calendar_template", s.calendar_template);
   str("calendar_displayname_template", s.calendar_displayname_template);
   str("calendar_color", s.calendar_color);
+  str("calendar_share", s.calendar_share);
   str("default_timezone", s.default_timezone);
   list("exclude_users", s.exclude_users);
   list("exclude_groups", s.exclude_groups);
@@ -107,6 +112,10 @@ Result<Settings> parse_settings(const nlohmann::json& section) {
   if (s.caldav_password.empty()) s.caldav_password = s.app_password;
   if (s.share_permissions < 1 || s.share_permissions > 31) {
     return make_error(ErrorKind::kInvalidInput, "nextcloud settings: share_permissions must be 1..31");
+  }
+  if (s.calendar_share != "read-write" && s.calendar_share != "read" && s.calendar_share != "none") {
+    return make_error(ErrorKind::kInvalidInput,
+                      "nextcloud settings: calendar_share must be read-write, read or none");
   }
   if (!s.calendar_template.empty() && s.calendar_template.find("{id}") == std::string::npos) {
     return make_error(ErrorKind::kInvalidInput,

@@ -31,6 +31,9 @@ struct Settings {
   std::string calendar_template = "{id}";        // "" = no group calendar
   std::string calendar_displayname_template = "{name}";
   std::string calendar_color = "#0082C9";
+  // How the group calendar is shared with the group (Nextcloud's CalDAV sharing):
+  // "read-write" (members add and edit the group's events), "read", or "none".
+  std::string calendar_share = "read-write";
   std::string default_timezone = "Europe/Paris";
   int page_size = 500;
   std::chrono::milliseconds timeout{30000};

@@ -21,7 +21,9 @@ inline const char* kAdminApp = "admin-app-password-0123456789";
 
 class SimEnv {
  public:
-  explicit SimEnv(nlohmann::json extra_users = nlohmann::json::array()) {
+  // `seed_extra`: top-level seed keys to add or replace (e.g. {"sharing": {...}}).
+  explicit SimEnv(nlohmann::json extra_users = nlohmann::json::array(),
+                  const nlohmann::json& seed_extra = nlohmann::json::object()) {
     dir_ = make_temp_dir("coopsync-ncsim");
     nlohmann::json seed = {{"users", nlohmann::json::array({{{"id", "admin"},
                                                                {"password", "admin-login-password"},
@@ -29,6 +31,7 @@ class SimEnv {
                                                                {"groups", {"admin"}}}})},
                            {"bruteforce", {{"max_failures", 3}}}};
     for (const auto& u : extra_users) seed["users"].push_back(u);
+    for (const auto& [k, v] : seed_extra.items()) seed[k] = v;
     std::ofstream(dir_ / "seed.json") << seed.dump();
     sim_ = std::make_unique<SimProcess>(std::vector<std::string>{
         "/usr/bin/python3", sim_script("nextcloud"), "--port", "0", "--seed", (dir_ / "seed.json").string()});

@@ -6,6 +6,7 @@ import re
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 
+import cal_sharing
 import dav_xml as X
 import ical
 from model import Calendar, CalendarObject
@@ -111,6 +112,8 @@ class CalDav:
                 return self.propfind_calendar(req, owner, name, cal)
             if m == "REPORT":
                 return self.report(req, owner, name, cal)
+            if m == "POST":
+                return cal_sharing.post(req, s, owner, cal)
             if m == "DELETE":
                 del cals[name]
                 return X.no_content()
@@ -155,6 +158,8 @@ class CalDav:
                                                  for c in cal.components)))
             elif (ns, pname) == (X.APPLE, "calendar-color"):
                 found.append((ns, pname, X.escape(cal.color)))
+            elif (ns, pname) == (X.OC, "invite"):
+                found.append((ns, pname, cal_sharing.invite_xml(self.state, cal)))
             else:
                 missing.append((ns, pname))
         return found, missing
@@ -313,6 +318,9 @@ class CalDav:
         token = (token_el.text or "").strip() if token_el is not None else ""
         current = TOKEN_PREFIX + str(cal.token)
         out = []
+        limit = self.state.sync_page_limit
+        if limit and not token:
+            return self._sync_page(base, cal, props, 0, limit, initial=True)
         if not token:
             for oname, obj in sorted(cal.objects.items()):
                 out.append(self._pretty(base + X.href(oname, False), obj, props))
@@ -323,6 +331,8 @@ class CalDav:
                                  "Invalid or unknown sync token",
                                  inner="<d:valid-sync-token/>")
         since = int(match.group(1))
+        if limit:
+            return self._sync_page(base, cal, props, since, limit, initial=False)
         changed = []
         for after, oname in cal.changes:
             if after > since and oname not in changed:
@@ -331,13 +341,48 @@ class CalDav:
             obj = cal.objects.get(oname)
             href = base + X.href(oname, False)
             if obj is None:  # 70: status before href, plus a teapot propstat
-                out.append(" <d:response>\n  <d:status>HTTP/1.1 404 Not Found</d:status>\n"
-                           "  <d:href>%s</d:href>\n  <d:propstat>\n   <d:prop/>\n"
-                           "   <d:status>HTTP/1.1 418 I'm a teapot</d:status>\n"
-                           "  </d:propstat>\n </d:response>" % href)
+                out.append(self._gone(href))
             else:
                 out.append(self._pretty(href, obj, props))
         return ok207("caldav", out, pretty=True, token=current)
+
+    @staticmethod
+    def _gone(href):
+        return (" <d:response>\n  <d:status>HTTP/1.1 404 Not Found</d:status>\n"
+                "  <d:href>%s</d:href>\n  <d:propstat>\n   <d:prop/>\n"
+                "   <d:status>HTTP/1.1 418 I'm a teapot</d:status>\n"
+                "  </d:propstat>\n </d:response>" % href)
+
+    def _sync_page(self, base, cal, props, since, limit, initial):
+        """Seed "caldav": {"sync_page_limit": N}: at most N members per answer. A cut answer
+        ends, as RFC 6578 §3.6 says, with the request-URI at 507 Insufficient Storage and a
+        token for the last change it includes, from which the client continues."""
+        names, last, truncated = [], since, False
+        for after, oname in cal.changes:
+            if after <= since:
+                continue
+            if initial and oname not in cal.objects:
+                last = after  # an initial listing shows only what exists
+                continue
+            if oname not in names:
+                if len(names) >= limit:
+                    truncated = True
+                    break
+                names.append(oname)
+            last = after
+        if not truncated:
+            last = cal.token
+        out = []
+        for oname in names:
+            obj = cal.objects.get(oname)
+            href = base + X.href(oname, False)
+            out.append(self._gone(href) if obj is None else self._pretty(href, obj, props))
+        if truncated:
+            out.append(" <d:response>\n  <d:href>%s</d:href>\n"
+                       "  <d:status>HTTP/1.1 507 Insufficient Storage</d:status>\n"
+                       "  <d:error><d:number-of-matches-within-limits/></d:error>\n"
+                       " </d:response>" % base)
+        return ok207("caldav", out, pretty=True, token=TOKEN_PREFIX + str(last))
 
     @staticmethod
     def _pretty(href, obj, props):

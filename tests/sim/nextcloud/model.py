@@ -62,6 +62,7 @@ class Calendar:
         self.token = 1           # http://sabre.io/ns/sync/<token>
         self.changes = []        # (token after the change, object name)
         self.objects = {}        # name -> CalendarObject
+        self.shares = {}         # principal uri ("principals/groups/lyon") -> read-write?
 
     def record(self, name):
         self.token += 1
@@ -78,6 +79,8 @@ class State:
         self.files = {}      # uid -> {path: Node}  ("" is the home folder)
         self.calendars = {}  # uid -> {name: Calendar}
         self.failures = 0    # failed logins from 127.0.0.1 (brute-force protection)
+        self.allow_group_sharing = True  # Sharing settings: "Allow sharing with groups"
+        self.sync_page_limit = 0         # > 0: sync-collection answers cut at N (507)
         self.max_failures = 10
 
     # --- users and groups ---------------------------------------------------------

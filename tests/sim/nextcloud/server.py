@@ -16,9 +16,12 @@ Seed (POST /_sim/seed or --seed FILE; replaces the whole state):
                 "members": ["alice"]}],
     "calendars": [{"owner": "admin", "name": "coop-events", "displayname": "Coop Events",
                    "color": "#0082C9"}],
-    "bruteforce": {"max_failures": 10}
+    "bruteforce": {"max_failures": 10},
+    "sharing": {"allow_group_sharing": true},
+    "caldav": {"sync_page_limit": 0}
   }
-Users in group "admin" are administrators. Without a seed: admin / admin.
+Users in group "admin" are administrators. "sharing" and calendar POST oc:share: see
+cal_sharing.py; "caldav.sync_page_limit" > 0 cuts sync-collection answers (RFC 6578 507). Without a seed: admin / admin.
 Every user gets a home folder with welcome.txt and a "personal" calendar, as a first login
 would create. Brute-force protection: after `max_failures` failed logins (0 disables it),
 every request fails fast, as Nextcloud does once its delay is at the maximum: DAV answers
@@ -74,6 +77,8 @@ class NextcloudSim(SimApp):
             s.calendars[c["owner"]][c["name"]] = Calendar(
                 c.get("displayname", c["name"]), c.get("color", "#0082c9"))
         s.max_failures = int(data.get("bruteforce", {}).get("max_failures", 10))
+        s.allow_group_sharing = bool(data.get("sharing", {}).get("allow_group_sharing", True))
+        s.sync_page_limit = int(data.get("caldav", {}).get("sync_page_limit", 0))
         self.cloud = s
         self.ocs = Ocs(s)
         self.files = FilesDav(s)
@@ -87,7 +92,10 @@ class NextcloudSim(SimApp):
                           for u, d in s.users.items()},
                 "groups": s.groups,
                 "shares": list(s.shares.values()),
-                "calendars": {u: {n: {"token": c.token, "objects": sorted(c.objects)}
+                "calendars": {u: {n: {"token": c.token, "objects": sorted(c.objects),
+                                      "shares": [{"principal": p, "access": "read-write"
+                                                  if rw else "read"}
+                                                 for p, rw in sorted(c.shares.items())]}
                                   for n, c in cals.items()}
                               for u, cals in s.calendars.items()},
                 "failed_logins": s.failures}
