@@ -3,6 +3,7 @@
 
 #include "core/cli/ops.hpp"
 #include "core/connector/registry.hpp"
+#include "core/daemon/daemon.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -61,6 +62,17 @@ int run(int argc, char** argv) {
   sync->add_option("--kind", sync_args.kinds, "only these kinds: person, group, membership, event, registration");
   sync->callback([&] {
     code = with_context(common, [&](Context& ctx) { return run_sync(ctx, sync_args, std::cout, std::cerr); });
+  });
+
+  auto* daemon_cmd = app.add_subcommand("daemon", "run as a service: scheduled passes, /healthz, /metrics, webhooks");
+  daemon::DaemonArgs daemon_args;
+  add_common(daemon_cmd, common, false);
+  daemon_cmd->add_flag("--allow-non-loopback", daemon_args.allow_non_loopback,
+                   "accept a daemon.listen address that is not loopback (behind a TLS proxy)");
+  daemon_cmd->add_option("--port-file", daemon_args.port_file, "write the bound port there once listening");
+  daemon_cmd->callback([&] {
+    daemon_args.config_path = common.config;
+    code = daemon::run_daemon(daemon_args, std::cerr);
   });
 
   auto* status = app.add_subcommand("status", "per system: last pass, lag, pending writes, dead letters");

@@ -1,0 +1,85 @@
+#pragma once
+// The pass worker: one thread that owns the config, the store, the connectors and the
+// engine, and runs one job at a time (a pass, a store probe, a config reload). The HTTP
+// thread never touches the store: it submits jobs and reads Metrics.
+#include "core/cli/context.hpp"
+#include "core/daemon/metrics.hpp"
+#include "core/engine/runtime.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace coopsync::daemon {
+
+// What the HTTP side needs of the current config, swapped whole on reload.
+struct Settings {
+  std::string webhook_secret;  // empty: webhooks refused
+  std::string control_token;   // empty: control API refused
+  std::map<std::string, std::chrono::milliseconds> schedule;  // enabled system -> poll interval
+  std::string listen;
+};
+
+// Everything a config gives life to. Built in place and never moved: the engine keeps
+// references into the context and the live systems.
+struct Runtime {
+  cli::Context ctx;
+  engine::LiveSystems live;
+  std::unique_ptr<engine::Engine> engine;
+  Settings settings;
+};
+
+// Loads and validates `path`, opens the store, builds the connectors and reads the control
+// token (refused when its file is readable by group or others). On failure returns null and
+// writes every problem to `err`.
+std::unique_ptr<Runtime> load_runtime(const std::string& path, std::ostream& err);
+
+class Worker {
+ public:
+  using PassDone = std::function<void(bool ok, std::string report_json)>;
+  using Reloaded = std::function<void(std::optional<Settings>)>;
+
+  Worker(std::unique_ptr<Runtime> runtime, Metrics& metrics);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  // A pass over `systems` (empty: all). Duplicate waiting requests without a callback are
+  // merged. `done` runs on the worker thread.
+  void request_pass(std::set<std::string> systems, PassDone done = nullptr);
+  // Re-reads the config file; `done` gets the new settings, or nullopt when it was refused.
+  void request_reload(Reloaded done);
+  // Lets the job in flight finish, drops the rest (their callbacks get ok=false), joins.
+  void drain_and_join();
+
+ private:
+  struct Job {
+    enum class Type { kPass, kReload } type = Type::kPass;
+    std::set<std::string> systems;
+    PassDone pass_done;
+    Reloaded reload_done;
+  };
+  void loop();
+  void run_pass(Job& job);
+  void run_reload(Job& job);
+  void probe_store();
+
+  std::unique_ptr<Runtime> rt_;
+  Metrics& metrics_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace coopsync::daemon
