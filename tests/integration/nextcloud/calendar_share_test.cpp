@@ -26,6 +26,7 @@ TEST_CASE("a group's calendar is shared with the group exactly once, even when a
   REQUIRE(shares.size() == 1);
   CHECK(shares[0]["principal"] == "principals/groups/lyon");
   CHECK(shares[0]["access"] == "read-write");  // the default: members add the group's events
+  CHECK(env.state()["calendar_share_posts"] == 1);
 
   // Applied again (a retry, the next pass) by this and by a fresh connector: still one share.
   auto again = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate, lyon, "", "g1"));
@@ -34,6 +35,7 @@ TEST_CASE("a group's calendar is shared with the group exactly once, even when a
   auto updated = apply_one(*fresh, make_write(EntityKind::kGroup, WriteOp::kUpdate, lyon, "lyon", "g1"));
   REQUIRE_FALSE(updated.error.has_value());
   CHECK(shares_of(env, "group-lyon").size() == 1);
+  CHECK(env.state()["calendar_share_posts"] == 1);  // read oc:invite, found, wrote nothing
 
   // Someone made it read-only by hand: the configured access comes back, still one share.
   auto hand = env.raw("POST", env.url() + "/remote.php/dav/calendars/admin/group-lyon/",
@@ -46,6 +48,7 @@ TEST_CASE("a group's calendar is shared with the group exactly once, even when a
   shares = shares_of(env, "group-lyon");
   REQUIRE(shares.size() == 1);
   CHECK(shares[0]["access"] == "read-write");
+  CHECK(env.state()["calendar_share_posts"] == 3);  // ours, the hand's, ours again
 
   // A second group gets its own calendar and share; the first is untouched.
   auto nantes = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
@@ -54,6 +57,26 @@ TEST_CASE("a group's calendar is shared with the group exactly once, even when a
   CHECK(shares_of(env, "group-nantes").size() == 1);
   CHECK(shares_of(env, "group-nantes")[0]["principal"] == "principals/groups/nantes");
   CHECK(shares_of(env, "group-lyon").size() == 1);
+}
+
+TEST_CASE("a member sees the shared group calendar in their own calendar home") {
+  SimEnv env(nlohmann::json::array({{{"id", "alice"}, {"password", "Alice-Passw0rd-1234"},
+                                     {"email", "alice@coop.example"}}}));
+  auto conn = env.connector(env.settings());
+  REQUIRE_FALSE(apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
+                                            Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g1"))
+                    .error.has_value());
+  auto home = [&] {
+    return env.raw("PROPFIND", env.url() + "/remote.php/dav/calendars/alice/", "", {{"Depth", "1"}},
+                   "alice", "Alice-Passw0rd-1234");
+  };
+  CHECK(home().body.find("group-lyon_shared_by_admin") == std::string::npos);  // not a member yet
+  REQUIRE_FALSE(apply_one(*conn, make_write(EntityKind::kMembership, WriteOp::kCreate,
+                                            Fields{{"person", "alice"}, {"group", "lyon"}}, "", "m1"))
+                    .error.has_value());
+  auto listed = home();
+  CHECK(listed.status == 207);
+  CHECK(listed.body.find("/remote.php/dav/calendars/alice/group-lyon_shared_by_admin/") != std::string::npos);
 }
 
 TEST_CASE("calendar_share: read shares read-only, none shares nothing") {

@@ -63,6 +63,7 @@ def post(req, state, owner, cal):
     if root is None or root.tag != OC_SHARE:
         return X.sabre_error(501, "Sabre\\DAV\\Exception\\NotImplemented",
                              'There was no handler found for this "POST" method')
+    state.share_posts += 1
     for el in root:
         href_el = el.find("{DAV:}href")
         href = (href_el.text or "").strip() if href_el is not None else ""
@@ -74,3 +75,22 @@ def post(req, state, owner, cal):
         elif el.tag == "{%s}remove" % X.OC:
             cal.shares.pop(principal, None)
     return Response(200, b"", [("X-Sabre-Status", "everything-went-well")])
+
+
+def shared_with(state, user):
+    """[(listed name, calendar)] shared with `user` directly or through a group, named as
+    Nextcloud lists them in the sharee's calendar home (CalDavBackend::getCalendarsForUser:
+    "<uri>_shared_by_<owner>"). Listing only: the simulator does not serve them further."""
+    out = []
+    for owner, cals in state.calendars.items():
+        if owner == user:
+            continue
+        for name, cal in cals.items():
+            for principal in cal.shares:
+                kind, _, who = principal[len("principals/"):].partition("/")
+                who = unquote_plus(who)
+                if (kind == "users" and who == user) or (
+                        kind == "groups" and user in state.groups.get(who, {}).get("members", [])):
+                    out.append(("%s_shared_by_%s" % (name, owner), cal))
+                    break
+    return out

@@ -173,6 +173,9 @@ class CalDav:
             for name, cal in self.state.calendars[owner].items():
                 found, missing = self.cal_props(cal, props)
                 out.append(X.propstat_response(home + X.href(name, True), found, missing))
+            for name, cal in cal_sharing.shared_with(self.state, owner):
+                found, missing = self.cal_props(cal, props)
+                out.append(X.propstat_response(home + X.href(name, True), found, missing))
             for name, rtype in SPECIAL.items():
                 out.append(self._collection(home + name + "/", rtype, props))
         return ok207("caldav", out, [CAL_DAV_HEADER])

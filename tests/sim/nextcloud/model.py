@@ -81,6 +81,7 @@ class State:
         self.failures = 0    # failed logins from 127.0.0.1 (brute-force protection)
         self.allow_group_sharing = True  # Sharing settings: "Allow sharing with groups"
         self.sync_page_limit = 0         # > 0: sync-collection answers cut at N (507)
+        self.share_posts = 0             # oc:share POSTs handled (tests count writes)
         self.max_failures = 10
 
     # --- users and groups ---------------------------------------------------------

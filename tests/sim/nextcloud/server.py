@@ -98,6 +98,7 @@ class NextcloudSim(SimApp):
                                                  for p, rw in sorted(c.shares.items())]}
                                   for n, c in cals.items()}
                               for u, cals in s.calendars.items()},
+                "calendar_share_posts": s.share_posts,
                 "failed_logins": s.failures}
 
     # --- auth -----------------------------------------------------------------------
