@@ -347,7 +347,17 @@ Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKi
   in.now = now_;
   MergeOutcome out = merge_record(in);
   if (out.merged.contains("_meta") && out.merged["_meta"].value("deleted", false)) {
-    out.merged["_meta"].erase("deleted");  // listed again: it exists (again)
+    // Listed again: it exists (again), if this system brings something new (it had the
+    // record gone, or holds it differently than we know). A system that merely lists what
+    // it held before the deletion elsewhere (a full listing of a group's members, say) has
+    // not yet been told: the deletion stands and is projected there.
+    bool revives = first_sight || known.count(kAbsent) > 0;
+    for (const auto& [f, h] : hash_fields(canonical)) {
+      if (revives) break;
+      auto k = known.find(f);
+      revives = k == known.end() || k->second != h;
+    }
+    if (revives) out.merged["_meta"].erase("deleted");
   }
   if (!snap->has_value() || out.merged != base) {
     if (auto st = save_entity_state(link.entity_id, kind, out.merged); !st.ok()) return st;

@@ -261,7 +261,8 @@ class Cooperative:
         if self.radicale is None:
             return out
         root = os.path.join(self.radicale.dir, "collections")
-        for dirpath, _dirs, files in os.walk(root):
+        for dirpath, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".Radicale")]   # its binary caches
             for name in files:
                 if name.endswith(".ics"):
                     rel = os.path.relpath(dirpath, root)

@@ -153,6 +153,28 @@ TEST_CASE("groups and memberships follow, refs translated to each system's ids")
   CHECK(h.pass().total_writes() == 0);
 }
 
+TEST_CASE("a membership removed in the ERP leaves the cloud even when the cloud lists it again") {
+  // The cloud lists every group's members on each pass (Nextcloud does): listing what it
+  // held before the removal must not revive the membership.
+  EngineHarness h;
+  const auto person = h.erp.add(EntityKind::kPerson, ana());
+  const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
+  const auto member = h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
+  h.pass();
+  auto cloud_members = h.cloud.live(EntityKind::kMembership);
+  REQUIRE(cloud_members.size() == 1);
+  h.erp.remove(EntityKind::kMembership, member);
+  h.cloud.edit(EntityKind::kMembership, cloud_members.begin().key(), nlohmann::json::object());
+  auto report = h.pass();
+  CHECK(h.cloud.live(EntityKind::kMembership).empty());
+  CHECK(report.systems["cloud"].deleted == 1);
+  CHECK(h.pass().total_writes() == 0);
+  // Added back in the ERP: it comes back in the cloud.
+  h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
+  h.pass();
+  CHECK(h.cloud.live(EntityKind::kMembership).size() == 1);
+}
+
 TEST_CASE("dry run shows the plan and writes nothing, neither remotely nor in the store") {
   EngineHarness h;
   h.erp.add(EntityKind::kPerson, ana());
