@@ -1,6 +1,7 @@
 #include "core/cli/ops.hpp"
 
 #include "core/model/normalize.hpp"
+#include "core/store/lease_holder.hpp"
 
 #include <spdlog/logger.h>
 
@@ -102,7 +103,7 @@ int run_sync(Context& ctx, const SyncArgs& args, std::ostream& out, std::ostream
     }
   }
   // One pass at a time per store: a second process (or replica) waits its turn.
-  const std::string holder = "cli:" + std::to_string(::getpid());
+  const std::string holder = store::local_holder("cli");  // taken over if we are killed
   auto lease = ctx.store->try_lease("pass", holder, std::chrono::seconds(3600));
   if (!lease.ok() || !*lease) {
     err << "another coopsync pass holds the store's lease; try again when it has finished\n";

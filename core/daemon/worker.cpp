@@ -1,6 +1,7 @@
 #include "core/daemon/worker.hpp"
 
 #include "core/cli/ops.hpp"
+#include "core/store/lease_holder.hpp"
 #include "core/util/logging.hpp"
 #include "core/util/redact.hpp"
 
@@ -146,7 +147,7 @@ void Worker::run_pass(Job& job) {
   auto& store = *rt_->ctx.store;
   auto& log = *rt_->ctx.log;
   // The same lease as `coopsync sync`: a CLI pass and the daemon never overlap.
-  const std::string holder = "daemon:" + std::to_string(::getpid());
+  const std::string holder = store::local_holder("daemon");
   auto lease = store.try_lease("pass", holder, std::chrono::seconds(3600));
   if (!lease.ok() || !*lease) {
     log.warn("pass skipped: another coopsync pass holds the store's lease");

@@ -1,5 +1,6 @@
 // Conflicts, audit, connector state, leases, erasure records and the salt of the SQLite store.
 #include "core/store/codec.hpp"
+#include "core/store/lease_holder.hpp"
 #include "core/store/sqlite_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -241,6 +242,19 @@ Result<bool> SqliteStore::try_lease(const std::string& name, const std::string& 
   if (name.empty() || holder.empty() || ttl.count() <= 0) {
     return make_error(ErrorKind::kInvalidInput,
                       "a lease needs a name, a holder and a positive duration (lease \"" + name + "\")");
+  }
+  // A holder that was a process of this host and is gone (killed mid-pass) frees its lease.
+  auto current = prepare("SELECT holder FROM leases WHERE name = ?1", "try_lease");
+  if (!current.ok()) return std::move(current).error();
+  current->bind(1, name);
+  auto row = current->step();
+  if (!row.ok()) return std::move(row).error();
+  if (*row && current->text(0) != holder && holder_is_gone(current->text(0))) {
+    const std::string gone = current->text(0);
+    spdlog::warn("lease {}: its holder {} no longer runs; taking it over", name, gone);
+    auto drop = prepare("DELETE FROM leases WHERE name = ?1 AND holder = ?2", "try_lease");
+    if (!drop.ok()) return std::move(drop).error();
+    if (auto st = drop->bind(1, name).bind(2, gone).run(); !st.ok()) return std::move(st).error();
   }
   auto stmt = prepare(
       "INSERT INTO leases(name, holder, expires_at, acquired_at) VALUES(?1, ?2, ?3, ?4)"

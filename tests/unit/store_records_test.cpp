@@ -1,5 +1,9 @@
 // Snapshots, cursors, conflicts, audit, connector state, leases, forgotten hashes, salt.
+#include "core/store/lease_holder.hpp"
 #include "tests/unit/store_test_util.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace coopsync;
 using namespace coopsync::store;
@@ -221,6 +225,36 @@ TEST_CASE("leases: one holder at a time across connections, renewal, expiry, rel
 
   CHECK(t.store->try_lease("pass:odoo", "replica-a", seconds(0)).error().kind ==
         ErrorKind::kInvalidInput);
+}
+
+TEST_CASE("leases: a holder killed mid-pass on this host frees its lease at once") {
+  TempStore t;
+  auto other = t.second();
+  using std::chrono::seconds;
+  // A process that has exited (and was reaped): what a SIGKILLed `coopsync sync` leaves.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  const std::string host = local_holder("x").substr(2, local_holder("x").rfind('#') - 2);
+  const std::string dead = "cli@" + host + "#" + std::to_string(child);
+  CHECK(holder_is_gone(dead));
+  CHECK(*t.store->try_lease("pass", dead, seconds(3600)));
+  CHECK(*other->try_lease("pass", local_holder("cli"), seconds(3600)));  // taken over
+
+  // A live holder of this host (our parent), one of another host, any other name: kept.
+  const std::string live = "daemon@" + host + "#" + std::to_string(::getppid());
+  CHECK_FALSE(holder_is_gone(live));
+  CHECK_FALSE(holder_is_gone("cli@elsewhere.example#" + std::to_string(child)));
+  CHECK_FALSE(holder_is_gone("replica-a"));
+  CHECK_FALSE(holder_is_gone("cli@" + host + "#abc"));
+  REQUIRE(other->release_lease("pass", local_holder("cli")).ok());
+  for (const std::string& holder : {live, "cli@elsewhere.example#" + std::to_string(child)}) {
+    CHECK(*t.store->try_lease("pass", holder, seconds(3600)));
+    CHECK_FALSE(*other->try_lease("pass", local_holder("cli"), seconds(3600)));
+    REQUIRE(t.store->release_lease("pass", holder).ok());
+  }
 }
 
 TEST_CASE("forgotten hashes are recorded once and survive a reopen") {
