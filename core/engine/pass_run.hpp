@@ -61,6 +61,9 @@ class PassRun {
                    const std::unordered_map<std::string, const store::Snapshot*>& all,
                    std::vector<store::OutboxEntry>& out);
 
+  // A create that joins an entity this system lacks and never gets from us (plan.cpp).
+  Result<bool> ref_never_there(const store::OutboxEntry& entry);
+
   // apply.cpp
   Status apply_batch(SystemRuntime& system, std::vector<store::OutboxEntry>& batch);
   Status settle(SystemRuntime& system, const store::OutboxEntry& entry, const Write& write,

@@ -77,9 +77,44 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
       auto it = m.find(snap.entity_id);
       if (it != m.end()) by_system[system] = &it->second;
     }
+    const std::size_t first = out.size();
     plan_entity(snap, by_system, all, out);
+    // A membership or registration cannot be created where an entity it joins is missing
+    // and will never be made by us (the system takes no creates of that kind: Mobilizon
+    // persons). Planned anyway, it would wait there until it became a dead letter. It is
+    // planned once that entity is found there (read and linked).
+    for (std::size_t i = first; i < out.size();) {
+      auto never = ref_never_there(out[i]);
+      if (!never.ok()) return std::move(never).error();
+      if (*never) {
+        out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+      } else {
+        ++i;
+      }
+    }
   }
   return out;
+}
+
+Result<bool> PassRun::ref_never_there(const store::OutboxEntry& entry) {
+  if (entry.write.op != WriteOp::kCreate) return false;
+  const SystemRuntime* sys = nullptr;
+  for (const auto& s : e_.systems_) {
+    if (s.name() == entry.system) sys = &s;
+  }
+  if (sys == nullptr) return false;
+  for (const auto& ref : ref_fields(entry.write.kind)) {
+    if (ref.target == entry.write.kind) continue;  // a group's parent is made like the group
+    const auto& f = entry.write.fields;
+    if (!f.contains(ref.name) || !f[ref.name].is_string()) continue;
+    const auto* pol = sys->policy(ref.target);
+    const auto* cap = sys->capability(ref.target);
+    if (pol != nullptr && cap != nullptr && pol->create && cap->create) continue;
+    auto link = e_.store_.link_of(f[ref.name].get<std::string>(), sys->name());
+    if (!link.ok()) return std::move(link).error();
+    if (!link->has_value()) return true;
+  }
+  return false;
 }
 
 void PassRun::plan_entity(const store::Snapshot& snap,
