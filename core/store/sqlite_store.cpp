@@ -91,9 +91,11 @@ Status SqliteStore::mark_merged(const std::string& id, const std::string& into) 
   if (id == into) {
     return make_error(ErrorKind::kInvalidInput, "cannot merge entity " + id + " into itself");
   }
+  // `into` is another entity, or a reserved marker ("!ignored", "!forgotten") that retires
+  // the entity without a survivor.
   auto stmt = prepare(
       "UPDATE entities SET merged_into = ?2 WHERE id = ?1"
-      " AND EXISTS (SELECT 1 FROM entities WHERE id = ?2)",
+      " AND (substr(?2, 1, 1) = '!' OR EXISTS (SELECT 1 FROM entities WHERE id = ?2))",
       "mark_merged");
   if (!stmt.ok()) return std::move(stmt).error();
   if (auto st = stmt->bind(1, id).bind(2, into).run(); !st.ok()) return st;

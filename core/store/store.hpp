@@ -101,6 +101,8 @@ class Store {
   // --- entities ---------------------------------------------------------------------
   virtual Result<Entity> create_entity(EntityKind kind) = 0;
   virtual Result<std::optional<Entity>> get_entity(const std::string& id) = 0;
+  // `into` is the surviving entity, or a marker starting with '!' that retires `id` with no
+  // survivor (a conflict settled against it, an erasure). kNotFound when either is unknown.
   virtual Status mark_merged(const std::string& id, const std::string& into) = 0;
   // With its links, identity keys and snapshot. Deleting what is gone is ok (crash replays).
   virtual Status delete_entity(const std::string& id) = 0;

@@ -63,6 +63,14 @@ TEST_CASE("mark_merged records the survivor and refuses unknown or identical ids
   CHECK(t.store->mark_merged(b, b).error().kind == ErrorKind::kInvalidInput);
 }
 
+TEST_CASE("mark_merged retires an entity into a reserved '!' marker, with no survivor") {
+  TempStore t;
+  std::string a = new_person(*t.store);
+  REQUIRE(t.store->mark_merged(a, "!ignored").ok());
+  CHECK((*t.store->get_entity(a))->merged_into == "!ignored");
+  CHECK(t.store->mark_merged("ghost", "!forgotten").error().kind == ErrorKind::kNotFound);
+}
+
 TEST_CASE("a link round-trips with its rule and matched value, found from either side") {
   TempStore t;
   std::string id = new_person(*t.store);
