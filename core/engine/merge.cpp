@@ -86,7 +86,7 @@ MergeOutcome merge_record(const MergeInput& in) {
         const std::string ours_at = stamp_of(out.merged, field);
         const std::string theirs_at = in.record_time.empty() ? in.now : in.record_time;
         if (ours_at.empty() || theirs_at >= ours_at) {
-          out.disputes.push_back({field, ours, theirs, "newest"});  // audit: who lost
+          out.disputes.push_back({field, theirs, ours, "newest"});  // audit: the value that lost
           take(out, in, field, theirs, "newest");
         } else {
           out.disputes.push_back({field, ours, theirs, "newest"});
@@ -94,8 +94,12 @@ MergeOutcome merge_record(const MergeInput& in) {
         break;
       }
       case config::ConflictPolicy::kPreferSystem:
-        out.disputes.push_back({field, ours, theirs, "prefer_system"});
-        if (in.system == in.prefer_system) take(out, in, field, theirs, "prefer_system");
+        if (in.system == in.prefer_system) {
+          out.disputes.push_back({field, theirs, ours, "prefer_system"});
+          take(out, in, field, theirs, "prefer_system");
+        } else {
+          out.disputes.push_back({field, ours, theirs, "prefer_system"});
+        }
         break;
       case config::ConflictPolicy::kManual:
         out.disputes.push_back({field, ours, theirs, "manual"});

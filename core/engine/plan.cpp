@@ -15,10 +15,25 @@ bool is_deleted(const Fields& f) {
   return f.contains("_meta") && f["_meta"].is_object() && f["_meta"].value("deleted", false);
 }
 
+// Whether the event a registration points to has already begun at `now`.
+bool event_begun(const Fields& registration, const std::unordered_map<std::string, const store::Snapshot*>& all,
+                 const std::string& now) {
+  if (!registration.contains(field::kEvent) || !registration[field::kEvent].is_string()) return false;
+  auto it = all.find(registration[field::kEvent].get<std::string>());
+  if (it == all.end()) return false;
+  const auto& start = it->second->fields.value(field::kStart, nlohmann::json());
+  if (!start.is_string()) return false;
+  auto begins = parse_instant(start.get<std::string>());
+  auto at = parse_instant(now);
+  return begins.ok() && at.ok() && *begins <= *at;
+}
+
 // Whether the entity should exist (actively) in the systems, derived from its own state and,
-// for memberships and registrations, from the entities they join.
+// for memberships and registrations, from the entities they join. A person who leaves loses
+// their registrations for events to come; those of events already begun stay as they are
+// (they are history: who came).
 bool effective(EntityKind kind, const Fields& f,
-               const std::unordered_map<std::string, const store::Snapshot*>& all) {
+               const std::unordered_map<std::string, const store::Snapshot*>& all, const std::string& now) {
   if (is_deleted(f)) return false;
   if (kind == EntityKind::kPerson) return f.value(field::kActive, true) != false;
   for (const auto& ref : ref_fields(kind)) {
@@ -26,7 +41,9 @@ bool effective(EntityKind kind, const Fields& f,
     if (!f.contains(ref.name) || !f[ref.name].is_string()) continue;
     auto it = all.find(f[ref.name].get<std::string>());
     if (it == all.end()) continue;
-    if (!effective(ref.target, it->second->fields, all)) return false;
+    if (effective(ref.target, it->second->fields, all, now)) continue;
+    if (kind == EntityKind::kRegistration && ref.target == EntityKind::kPerson && event_begun(f, all, now)) continue;
+    return false;
   }
   return true;
 }
@@ -65,13 +82,31 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
     auto& m = links[sys.name()];
     for (auto& l : *in) m.emplace(l.entity_id, std::move(l));
   }
-  for (const auto& snap : *snaps) {
-    if (blocked_.count(snap.entity_id)) continue;
-    // Retired entities (ignored by a conflict's resolution, merged, being erased) are
-    // never projected anywhere.
-    auto entity = e_.store_.get_entity(snap.entity_id);
+  // Retired entities (ignored by a conflict's resolution, merged, being erased) are never
+  // projected anywhere, nor is what joins them (their memberships, registrations); neither
+  // is anything of an entity that waits for a human (open conflict).
+  std::unordered_map<std::string, bool> retired_cache;
+  const auto held_back = [&](const std::string& id) -> Result<bool> {
+    if (blocked_.count(id)) return true;
+    auto cached = retired_cache.find(id);
+    if (cached != retired_cache.end()) return cached->second;
+    auto entity = e_.store_.get_entity(id);
     if (!entity.ok()) return std::move(entity).error();
-    if (!entity->has_value() || !(*entity)->merged_into.empty()) continue;
+    const bool retired = !entity->has_value() || !(*entity)->merged_into.empty();
+    retired_cache.emplace(id, retired);
+    return retired;
+  };
+  for (const auto& snap : *snaps) {
+    auto held = held_back(snap.entity_id);
+    if (!held.ok()) return std::move(held).error();
+    for (const auto& ref : ref_fields(kind)) {
+      if (*held) break;
+      if (ref.target == kind) continue;  // a group's parent does not hold it back
+      if (!snap.fields.contains(ref.name) || !snap.fields[ref.name].is_string()) continue;
+      held = held_back(snap.fields[ref.name].get<std::string>());
+      if (!held.ok()) return std::move(held).error();
+    }
+    if (*held) continue;
     std::map<std::string, const store::Link*> by_system;
     for (auto& [system, m] : links) {
       auto it = m.find(snap.entity_id);
@@ -122,7 +157,7 @@ void PassRun::plan_entity(const store::Snapshot& snap,
                           const std::unordered_map<std::string, const store::Snapshot*>& all,
                           std::vector<store::OutboxEntry>& out) {
   const EntityKind kind = snap.kind;
-  const bool live = effective(kind, snap.fields, all);
+  const bool live = effective(kind, snap.fields, all, now_);
   for (auto& sys : e_.systems_) {
     if (!selected(sys)) continue;
     const auto* pol = sys.policy(kind);

@@ -29,6 +29,8 @@ struct EngineHarness {
   int cloud_fail_writes = 0;
   int max_attempts = 3;
   int cloud_batch_size = 100;
+  std::string kinds_supported = "[person, group, membership]";  // both systems
+  std::string more_kinds;  // more policy lines under both systems' kinds: ("      event: {}\n")
 
   ~EngineHarness() { std::filesystem::remove_all(dir); }
 
@@ -38,14 +40,14 @@ struct EngineHarness {
            "engine:\n  conflict_policy: newest\n" + extra_engine +
            "systems:\n"
            "  erp:\n    type: testfile\n    path: " + (dir / "erp.json").string() + "\n" +
-           "    kinds_supported: [person, group, membership]\n"
-           "    kinds:\n      person: " + erp_person_policy + "\n      group: {}\n      membership: {}\n"
+           "    kinds_supported: " + kinds_supported + "\n"
+           "    kinds:\n      person: " + erp_person_policy + "\n      group: {}\n      membership: {}\n" + more_kinds +
            "  cloud:\n    type: testfile\n    path: " + (dir / "cloud.json").string() + "\n" +
            "    fail_writes: " + std::to_string(cloud_fail_writes) + "\n" +
            "    batch_size: " + std::to_string(cloud_batch_size) + "\n" +
            "    retry: {max_attempts: " + std::to_string(max_attempts) + ", initial_backoff: 1ms, max_backoff: 2ms}\n"
-           "    kinds_supported: [person, group, membership]\n"
-           "    kinds:\n      person: " + cloud_person_policy + "\n      group: {}\n      membership: {}\n";
+           "    kinds_supported: " + kinds_supported + "\n"
+           "    kinds:\n      person: " + cloud_person_policy + "\n      group: {}\n      membership: {}\n" + more_kinds;
   }
 
   config::Config load() const {

@@ -90,14 +90,23 @@ TEST_CASE("concurrent changes: newest wins, prefer_system picks, manual waits fo
   CHECK(newest.merged["display_name"] == "Ana (cloud)");
   REQUIRE_FALSE(newest.disputes.empty());
   CHECK(newest.disputes[0].rule == "newest");
+  CHECK(newest.disputes[0].kept == "Ana (cloud)");  // the audit names the winner and the loser
+  CHECK(newest.disputes[0].proposed == "Ana (erp)");
 
   c.record_time = "2026-11-21T09:00:00Z";  // older than the canonical change
-  CHECK(c.run().merged["display_name"] == "Ana (erp)");
+  auto older = c.run();
+  CHECK(older.merged["display_name"] == "Ana (erp)");
+  REQUIRE(older.disputes.size() == 1);
+  CHECK(older.disputes[0].kept == "Ana (erp)");
+  CHECK(older.disputes[0].proposed == "Ana (cloud)");
 
   c.policy = config::ConflictPolicy::kPreferSystem;  // prefer "erp"; the record is cloud's
   CHECK(c.run().merged["display_name"] == "Ana (erp)");
   c.system = "erp";
-  CHECK(c.run().merged["display_name"] == "Ana (cloud)");
+  auto preferred = c.run();
+  CHECK(preferred.merged["display_name"] == "Ana (cloud)");
+  REQUIRE(preferred.disputes.size() == 1);
+  CHECK(preferred.disputes[0].kept == "Ana (cloud)");
 
   c.policy = config::ConflictPolicy::kManual;
   auto manual = c.run();
