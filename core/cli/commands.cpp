@@ -144,6 +144,21 @@ int run(int argc, char** argv) {
     code = with_context(common, [&](Context& ctx) { return run_links_split(ctx, entity, system, std::cout, std::cerr); });
   });
 
+  auto* audit = app.add_subcommand("audit", "what happened to an entity: links, merges (who won a field and why), writes");
+  add_common(audit, common);
+  audit->add_option("entity", entity, "canonical entity id");
+  audit->add_option("--system", system, "system name");
+  audit->add_option("--external-id", external_id, "the record's id in that system");
+  audit->add_option("--kind", kind, "kind of the record (default: any)");
+  audit->callback([&] {
+    code = with_context(common, [&](Context& ctx) {
+      if (!entity.empty()) return run_audit(ctx, entity, std::cout, std::cerr);
+      if (!system.empty() && !external_id.empty()) return run_audit_find(ctx, system, kind, external_id, std::cout, std::cerr);
+      std::cerr << "audit: give ENTITY, or --system S --external-id X\n";
+      return static_cast<int>(kExitUsage);
+    });
+  });
+
   auto* outbox = app.add_subcommand("outbox", "pending writes and dead letters");
   add_common(outbox, common);
   bool dead_only = false;

@@ -33,6 +33,12 @@ int run_links_find(Context& ctx, const std::string& system, const std::string& k
 int run_links_split(Context& ctx, const std::string& entity, const std::string& system,
                     std::ostream& out, std::ostream& err);
 
+// The append-only audit of an entity (or of the entity a system's record is linked to):
+// links, merges with the rule that decided each field, disputes and who won, writes.
+int run_audit(Context& ctx, const std::string& entity, std::ostream& out, std::ostream& err);
+int run_audit_find(Context& ctx, const std::string& system, const std::string& kind,
+                   const std::string& external_id, std::ostream& out, std::ostream& err);
+
 int run_outbox_list(Context& ctx, bool dead_only, std::ostream& out);
 int run_outbox_retry(Context& ctx, std::int64_t id, std::ostream& out, std::ostream& err);
 

@@ -1,4 +1,4 @@
-// status, conflicts, links, outbox: what an operator looks at to understand and repair.
+// status, conflicts, links, audit, outbox: what an operator looks at to understand and repair.
 #include "core/cli/ops.hpp"
 
 #include "core/engine/pass_run.hpp"
@@ -147,6 +147,46 @@ int run_links_find(Context& ctx, const std::string& system, const std::string& k
     if (!kind_name.empty() && kind_name != to_string(kind)) continue;
     auto link = ctx.store->find_link(system, kind, external_id);
     if (link.ok() && link->has_value()) return run_links_show(ctx, (*link)->entity_id, out, err);
+  }
+  err << "no link for " << system << " record " << external_id << "\n";
+  return kExitUsage;
+}
+
+int run_audit(Context& ctx, const std::string& entity, std::ostream& out, std::ostream& err) {
+  auto entries = ctx.store->audit_of(entity);
+  if (!entries.ok()) {
+    err << entries.error().message << "\n";
+    return kExitUsage;
+  }
+  if (entries->empty()) {
+    err << "no audit entry for entity " << entity << "\n";
+    return kExitUsage;
+  }
+  if (ctx.json) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& a : *entries) {
+      j.push_back({{"id", a.id}, {"at", iso(a.at)}, {"entity", a.entity_id}, {"action", a.action},
+                   {"from_system", a.from_system}, {"to_system", a.to_system}, {"details", a.details}});
+    }
+    out << j.dump(2) << "\n";
+    return kExitOk;
+  }
+  out << "entity " << entity << "\n";
+  for (const auto& a : *entries) {
+    out << "  " << iso(a.at) << "  " << std::left << std::setw(11) << a.action;
+    if (!a.from_system.empty()) out << " from " << a.from_system;
+    if (!a.to_system.empty()) out << " to " << a.to_system;
+    out << "  " << a.details.dump() << "\n";
+  }
+  return kExitOk;
+}
+
+int run_audit_find(Context& ctx, const std::string& system, const std::string& kind_name,
+                   const std::string& external_id, std::ostream& out, std::ostream& err) {
+  for (EntityKind kind : kAllKinds) {
+    if (!kind_name.empty() && kind_name != to_string(kind)) continue;
+    auto link = ctx.store->find_link(system, kind, external_id);
+    if (link.ok() && link->has_value()) return run_audit(ctx, (*link)->entity_id, out, err);
   }
   err << "no link for " << system << " record " << external_id << "\n";
   return kExitUsage;
