@@ -5,6 +5,8 @@
 
 #include "core/model/normalize.hpp"
 
+#include <algorithm>
+
 namespace coopsync::matrix {
 
 namespace {
@@ -88,6 +90,11 @@ WriteResult MatrixConnector::write_person(const Write& w) {
       body["threepids"].push_back({{"medium", "email"}, {"address", *email}});
     }
   }
+  // An update that makes the account inactive (the anonymised projection of an erasure)
+  // deactivates it in the same request, as the admin API allows.
+  const bool deactivate = w.op == WriteOp::kUpdate && w.fields.value(field::kActive, true) == false &&
+                          std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end();
+  if (deactivate) body["deactivated"] = true;
   if (body.empty()) return done(w.external_id);
   auto user = client_.admin_put_user(w.external_id, body);
   if (!user.ok()) return fail(user.error());

@@ -183,3 +183,37 @@ TEST_CASE("persons: found by rule, created through the admin API when allowed") 
   REQUIRE(missing[0].error.has_value());
   CHECK(missing[0].error->kind == ErrorKind::kNotFound);
 }
+
+TEST_CASE("persons: an update that makes the account inactive (an erasure) anonymises and deactivates it") {
+  MatrixSim sim(json::parse(R"({
+    "users": [{"localpart": "admin", "admin": true, "tokens": ["admin-token-123"]},
+              {"localpart": "bob", "displayname": "Bob Martin",
+               "threepids": [{"medium": "email", "address": "bob@coop.example"}]},
+              {"localpart": "ana", "displayname": "Ana"}],
+    "rate_limits": {"enabled": false}})"));
+  json settings = {{"mode", "bot"}, {"bot_localpart", "admin"}, {"access_token", "admin-token-123"},
+                   {"admin", true}};
+  auto c = sim.connector(settings);
+  Write w;
+  w.key = "forget-bob";
+  w.entity_id = "person-bob";
+  w.kind = EntityKind::kPerson;
+  w.op = WriteOp::kUpdate;
+  w.external_id = "@bob:localhost";
+  w.fields = {{"display_name", "Anonymised member"}, {"email", nullptr}, {"active", false}};
+  w.changed = {"display_name", "email", "active"};
+  auto r = c->apply({w});
+  REQUIRE_FALSE(r[0].error.has_value());
+  auto bob = sim.state()["users"]["@bob:localhost"];
+  CHECK(bob["displayname"] == "Anonymised member");
+  CHECK(bob["emails"] == json::array());
+  CHECK(bob["deactivated"] == true);
+
+  // A plain rename leaves the account active.
+  Write rename = w;
+  rename.external_id = "@ana:localhost";
+  rename.fields = {{"display_name", "Ana L."}, {"active", true}};
+  rename.changed = {"display_name"};
+  REQUIRE_FALSE(c->apply({rename})[0].error.has_value());
+  CHECK(sim.state()["users"]["@ana:localhost"]["deactivated"] == false);
+}
