@@ -271,7 +271,8 @@ Result<HeaderInfo> check_header(const std::string& path, const std::string& head
   return info;
 }
 
-Status check_opened(Db& db) {
+namespace {
+Status check_opened_snapshot(Db& db) {
   auto version = db.query_int("PRAGMA user_version", "read schema version");
   if (!version.ok()) return std::move(version).error();
   auto app = db.query_int("PRAGMA application_id", "read application id");
@@ -285,6 +286,19 @@ Status check_opened(Db& db) {
     }
   }
   return ok_status();
+}
+}  // namespace
+
+// The reads share one read transaction: read one by one, a process migrating the fresh file
+// between them made it look like a foreign database with tables and no version.
+Status check_opened(Db& db) {
+  if (auto st = db.exec("BEGIN", "inspect: begin"); !st.ok()) return st;
+  Status st = check_opened_snapshot(db);
+  if (sqlite3_get_autocommit(db.handle()) == 0) {
+    Status end = db.exec("COMMIT", "inspect: end");
+    if (st.ok()) st = std::move(end);
+  }
+  return st;
 }
 
 Status migrate(Db& db) {

@@ -4,6 +4,7 @@
 #include "core/store/sqlite_sql.hpp"
 #include "tests/unit/store_test_util.hpp"
 
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sys/stat.h>
@@ -127,9 +128,16 @@ TEST_CASE("processes opening one fresh file at once all get the same, once-migra
     REQUIRE(pid >= 0);
     if (pid == 0) {
       auto opened = open_sqlite_store(path);
-      bool ok = opened.ok() && (*opened)->create_entity(EntityKind::kPerson).ok();
-      if (opened.ok()) opened->reset();  // close before _Exit skips destructors
-      std::_Exit(ok ? 0 : 1);
+      if (!opened.ok()) {
+        std::fprintf(stderr, "child %d: open: %s\n", i, opened.error().message.c_str());
+        std::_Exit(1);
+      }
+      auto created = (*opened)->create_entity(EntityKind::kPerson);
+      if (!created.ok()) {
+        std::fprintf(stderr, "child %d: create: %s\n", i, created.error().message.c_str());
+      }
+      opened->reset();  // close before _Exit skips destructors
+      std::_Exit(created.ok() ? 0 : 1);
     }
     children.push_back(pid);
   }
