@@ -146,6 +146,27 @@ Status MatrixConnector::link_into_space(const std::string& room_id) {
   return ok_status();
 }
 
+// A member of a collective's room is also invited to the federation's space, so Element
+// shows them the other rooms; checked once per user and run (a read costs no rate limit).
+Status MatrixConnector::invite_into_space(const std::string& user_id) {
+  if (in_space_.count(user_id)) return ok_status();
+  auto space = ensure_space(true);
+  if (!space.ok()) return std::move(space).error();
+  auto member = client_.get_state(*space, "m.room.member", user_id);
+  if (!member.ok()) return std::move(member).error();
+  const std::string current =
+      member->has_value() ? string_or(**member, "membership") : std::string();
+  if (current != "join" && current != "invite") {
+    if (current == "ban") {
+      return make_error(ErrorKind::kPermanent,
+                        "matrix: " + user_id + " is banned from the space " + *space);
+    }
+    if (auto st = client_.invite(*space, user_id, settings_.invite_reason); !st.ok()) return st;
+  }
+  in_space_.insert(user_id);
+  return ok_status();
+}
+
 Result<std::set<std::string>> MatrixConnector::managed_rooms() {
   if (managed_) return *managed_;
   auto space = ensure_space(false);

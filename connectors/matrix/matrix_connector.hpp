@@ -38,6 +38,7 @@ class MatrixConnector final : public Connector {
   Status ready();  // check() once, then cached
   Result<std::string> ensure_space(bool create);  // "" when absent and !create
   Status link_into_space(const std::string& room_id);
+  Status invite_into_space(const std::string& user_id);
   Result<std::set<std::string>> managed_rooms();
   Result<std::string> ensure_filter();
 
@@ -65,6 +66,7 @@ class MatrixConnector final : public Connector {
   bool ready_ = false;
   std::string me_;
   std::string space_id_;
+  std::set<std::string> in_space_;  // users seen joined/invited in the space this run
   std::optional<std::set<std::string>> managed_;
   std::string member_filter_;
   std::string token_filter_;

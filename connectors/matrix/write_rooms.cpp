@@ -150,14 +150,18 @@ WriteResult MatrixConnector::write_membership(const Write& w) {
     return done(id);
   }
   if (w.op == WriteOp::kUpdate) return done(id);  // role is not held in Matrix
-  if (inside) return done(id, true);               // never invite twice; adopt
   if (current == "ban") {
     return fail(make_error(ErrorKind::kPermanent, "matrix: " + user_id + " is banned from " + room_id));
   }
-  if (auto st = client_.invite(room_id, user_id, settings_.invite_reason); !st.ok()) {
-    return fail(st.error());
+  if (!inside) {
+    if (auto st = client_.invite(room_id, user_id, settings_.invite_reason); !st.ok()) {
+      return fail(st.error());
+    }
   }
-  return done(id);
+  // After the room: a failure here retries the whole write, and the room invite is not
+  // repeated (it is read first).
+  if (auto st = invite_into_space(user_id); !st.ok()) return fail(st.error());
+  return done(id, inside);  // never invite twice; an existing membership is adopted
 }
 
 }  // namespace coopsync::matrix

@@ -141,7 +141,7 @@ TEST_CASE("group create: createRoom shaped like fixture 18, linked into the spac
   CHECK(keys_of(json::parse(child[0].body)) == json::array({"suggested", "via"}));
 }
 
-TEST_CASE("membership: invite as 23, never twice, kick as 43") {
+TEST_CASE("membership: invite as 23 (room, then space), never twice, kick as 43") {
   Rig rig;
   const std::string member_path = "/_matrix/client/v3/rooms/" + enc(kRoom) + "/state/m.room.member/";
   rig.router.on("GET", member_path + enc("@bob:localhost"), {fixture("35")});
@@ -149,6 +149,14 @@ TEST_CASE("membership: invite as 23, never twice, kick as 43") {
                 {ok({{"membership", "join"}, {"displayname", "Dave"}})});
   rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/invite", {fixture("23")});
   rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/kick", {fixture("43")});
+  // Members of a room are members of the space too: bob is invited there (as 23), dave,
+  // already in it, is not.
+  rig.router.on("GET", "/_matrix/client/v3/directory/room/" + enc("#coop-space:localhost"),
+                {ok({{"room_id", kSpace}, {"servers", {"localhost"}}})});
+  const std::string space_member = "/_matrix/client/v3/rooms/" + enc(kSpace) + "/state/m.room.member/";
+  rig.router.on("GET", space_member + enc("@bob:localhost"), {fixture("35")});
+  rig.router.on("GET", space_member + enc("@dave:localhost"), {ok({{"membership", "join"}})});
+  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/invite", {fixture("23")});
   Write invite;
   invite.key = "m1";
   invite.entity_id = "m-bob";
@@ -165,6 +173,10 @@ TEST_CASE("membership: invite as 23, never twice, kick as 43") {
   const auto invites = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/invite");
   REQUIRE(invites.size() == 1);  // dave was already in: adopted, not invited again
   CHECK(json::parse(invites[0].body) == json::parse(fx::load("23").body));
+  const auto space_invites = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/invite");
+  REQUIRE(space_invites.size() == 1);  // bob only; the space was read once per user
+  CHECK(json::parse(space_invites[0].body)["user_id"] == "@bob:localhost");
+  CHECK(rig.router.matching("GET", space_member).size() == 2);
   const auto kicks = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/kick");
   REQUIRE(kicks.size() == 1);
   CHECK(json::parse(kicks[0].body) == json::parse(fx::load("43").body));
