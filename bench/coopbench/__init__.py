@@ -1,0 +1,1 @@
+"""The coopsync benchmark (scripts/bench): seed, launcher, floor client, latency, report."""
