@@ -10,7 +10,7 @@ Endpoints
   GET  /web/version       (17+) {"version_info": [...], "version": "19.0"}
   /_sim/...               control endpoints of tests/sim/common/simbase.py
 
-Usage: server.py [--port 0] [--odoo-version 16|19] [--seed seed.json]
+Usage: server.py [--port 0] [--odoo-version 14..19] [--seed seed.json]
 
 Seed (JSON object, every key optional; POST /_sim/seed applies the same format on top of
 the current state):
@@ -108,7 +108,11 @@ class OdooSim(SimApp):
         return self.db.user_info
 
     def add_arguments(self, parser):
-        parser.add_argument("--odoo-version", default="16", choices=["16", "17", "18", "19"],
+        # 14 and 15 were not captured; for every field and call simulated here they behave
+        # as 16 (same res.partner fields incl. mobile and membership, "Tag Name", seats_*
+        # of events, no /web/version, XML-RPC only), reporting their own version number.
+        parser.add_argument("--odoo-version", default="16",
+                            choices=["14", "15", "16", "17", "18", "19"],
                             help="major version whose behaviour is simulated")
 
     # --- state ----------------------------------------------------------------------
