@@ -5,6 +5,7 @@
 #include "core/engine/pass_run.hpp"
 #include "core/model/normalize.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 namespace coopsync::engine {
@@ -26,8 +27,19 @@ std::string now_iso() {
 }
 
 std::vector<std::string> PassRun::identity_rules(EntityKind kind) const {
+  const bool joins = kind == EntityKind::kMembership || kind == EntityKind::kRegistration;
   auto it = e_.config_.identity.match.find(kind);
-  if (it != e_.config_.identity.match.end()) return it->second;
+  if (it != e_.config_.identity.match.end()) {
+    // A membership or registration is always known by the pair it joins; the configured
+    // keys (usually none: the config fills an empty list) come after. Without the pair, a
+    // record written by us but not linked yet (crash between the write and the link's
+    // commit) came back as a second entity.
+    std::vector<std::string> rules = it->second;
+    if (joins && std::find(rules.begin(), rules.end(), "pair") == rules.end()) {
+      rules.insert(rules.begin(), "pair");
+    }
+    return rules;
+  }
   switch (kind) {
     case EntityKind::kPerson: return {field::kEmail, field::kPhone};
     case EntityKind::kGroup: return {field::kSlug};
@@ -274,6 +286,20 @@ Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind
       if (!ent.ok()) return std::move(ent).error();
       if (ent->has_value() && (*ent)->merged_into.empty()) live.push_back(id);
     }
+    if (rule == "pair") {
+      // A pair names the membership or registration that is current; a deleted one is
+      // history (joined again: a new entity), not a match.
+      std::vector<std::string> current;
+      for (const auto& id : live) {
+        auto snap = e_.store_.get_snapshot(id);
+        if (!snap.ok()) return std::move(snap).error();
+        const bool deleted = snap->has_value() && (*snap)->fields.contains("_meta") &&
+                             (*snap)->fields["_meta"].is_object() &&
+                             (*snap)->fields["_meta"].value("deleted", false);
+        if (!deleted) current.push_back(id);
+      }
+      live = std::move(current);
+    }
     if (live.empty()) continue;
     if (live.size() > 1) {
       contenders = live;
@@ -283,7 +309,7 @@ Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind
     auto existing = e_.store_.link_of(live[0], sys.name());
     if (!existing.ok()) return std::move(existing).error();
     if (existing->has_value()) {
-      if (rule == "pair") return Resolution{live[0], "duplicate", value};  // same pair twice in one system
+      if (rule == "pair") continue;  // the same pair twice in one system: an entity of its own
       contenders = {live[0]};
       reason = sys.name() + " holds two records with " + rule + " " + value + ": " +
                (*existing)->external_id + " and " + record.external_id;
