@@ -1,7 +1,9 @@
 // GDPR erasure: `coopsync forget`. The person is erased or anonymised in every system per
 // each system's `forget` policy, their memberships and registrations removed, and the
-// store keeps only salted hashes of their identity keys, so that a record still lying in
-// some system is never imported again. Re-runnable: after an outage, run it again.
+// store keeps only salted hashes of their identity keys and of the ids of records
+// anonymised in place, so that a record still lying in some system is never imported
+// again; their audit details and outbox payloads are erased. Re-runnable: after an
+// outage, run it again.
 #include "core/engine/engine.hpp"
 #include "core/engine/pass_run.hpp"
 
@@ -46,6 +48,8 @@ Result<PassReport> Engine::forget(const std::string& entity_id) {
     }
     std::vector<store::OutboxEntry> entries;
     for (const auto& id : doomed) {
+      // Whatever was still to be written for them (with their data) gives way to the erasure.
+      if (auto s = store_.drop_outbox_of(id); !s.ok()) return s;
       auto links = store_.links_of(id);
       if (!links.ok()) return std::move(links).error();
       for (const auto& link : *links) {
@@ -111,19 +115,30 @@ Result<PassReport> Engine::forget(const std::string& entity_id) {
       if (e.reason == "forget (GDPR erasure)") waiting.insert(e.write.entity_id);
     }
   }
+  auto salt = store_.salt();
+  if (!salt.ok()) return std::move(salt).error();
   for (const auto& id : doomed) {
     if (waiting.count(id)) continue;
     auto links = store_.links_of(id);
     if (!links.ok()) return std::move(links).error();
-    // Anonymised records keep their link to the retired entity, so they are never
-    // imported again as somebody new.
-    if (links->empty()) {
-      if (auto s = store_.delete_entity(id); !s.ok()) return std::move(s).error();
-    }
+    // Records anonymised in place stay in their systems. A salted hash of their ids, not
+    // the ids (a Matrix or Nextcloud user id is often made of the name), keeps them from
+    // being imported again as somebody new; the entity and its links go.
+    auto retired = store_.transaction([&]() -> Status {
+      for (const auto& link : *links) {
+        if (auto s = store_.add_forgotten(forgotten_record_hash(*salt, link.system, link.kind, link.external_id));
+            !s.ok()) {
+          return s;
+        }
+      }
+      return store_.delete_entity(id);
+    });
+    if (!retired.ok()) return std::move(retired).error();
   }
   const std::size_t remaining = waiting.size();
-  auto erased = store_.erase_personal_data(entity_id);
-  if (!erased.ok()) return std::move(erased).error();
+  for (const auto& id : doomed) {
+    if (auto erased = store_.erase_personal_data(id); !erased.ok()) return std::move(erased).error();
+  }
   run.report().pending = remaining;
   log_->info("forget {}: {} system record(s) still to erase", entity_id, remaining);
   return std::move(run.report());

@@ -87,4 +87,10 @@ std::vector<std::pair<std::string, std::string>> identity_keys(
 // Time of now as canonical ISO-8601 UTC.
 std::string now_iso();
 
+// The salted hash that marks a system's record as belonging to an erased person (forget).
+inline std::string forgotten_record_hash(const std::string& salt, const std::string& system, EntityKind kind,
+                                         const std::string& external_id) {
+  return hash_text(salt + "|record|" + system + "|" + to_string(kind) + "|" + external_id);
+}
+
 }  // namespace coopsync::engine

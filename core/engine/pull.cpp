@@ -244,9 +244,15 @@ Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
 
   auto is_forgotten = forgotten(kind, canonical);
   if (!is_forgotten.ok()) return std::move(is_forgotten).error();
+  if (!*is_forgotten) {  // a record of an erased person, anonymised in place there
+    auto salt = e_.store_.salt();
+    if (!salt.ok()) return std::move(salt).error();
+    is_forgotten = e_.store_.is_forgotten(forgotten_record_hash(*salt, sys.name(), kind, record.external_id));
+    if (!is_forgotten.ok()) return std::move(is_forgotten).error();
+  }
   if (*is_forgotten) {
-    e_.log_->info("{}: {} {} matches an erased person: not imported", sys.name(), to_string(kind),
-                  record.external_id);
+    // Not even its id is logged: it may be made of the erased person's name.
+    e_.log_->info("{}: a {} record matches an erased person: not imported", sys.name(), to_string(kind));
     return ok_status();
   }
   auto resolution = resolve(sys, kind, record, canonical);

@@ -114,7 +114,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
                            (*row ? mode->text(0) : std::string()) + "\")");
     }
   }
-  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;", "configure");
+  // secure_delete: deleted or rewritten values are overwritten, not left in free space, so
+  // that a GDPR erasure (coopsync forget) leaves nothing readable in the file.
+  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;"
+                         " PRAGMA secure_delete = ON;", "configure");
       !st.ok()) {
     return std::move(st).error();
   }

@@ -171,6 +171,23 @@ Status SqliteStore::erase_personal_data(const std::string& entity_id) {
   auto stmt = prepare("UPDATE audit SET details = '{\"erased\":true}' WHERE entity_id = ?1",
                       "erase_personal_data");
   if (!stmt.ok()) return std::move(stmt).error();
+  if (auto st = stmt->bind(1, entity_id).run(); !st.ok()) return st;
+  auto settled = prepare(
+      "DELETE FROM outbox WHERE state = 'done' AND json_extract(payload, '$.entity_id') = ?1",
+      "erase_personal_data: settled outbox entries");
+  if (!settled.ok()) return std::move(settled).error();
+  if (auto st = settled->bind(1, entity_id).run(); !st.ok()) return st;
+  if (depth_ > 0) return ok_status();  // the caller's transaction is not committed yet
+  // The erased values' old page images leave the WAL (secure_delete zeroed them in the
+  // pages written since); a reader holding a snapshot may keep this from completing.
+  return db_->exec("PRAGMA wal_checkpoint(TRUNCATE)", "erase_personal_data: checkpoint");
+}
+
+Status SqliteStore::drop_outbox_of(const std::string& entity_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare("DELETE FROM outbox WHERE json_extract(payload, '$.entity_id') = ?1",
+                      "drop_outbox_of");
+  if (!stmt.ok()) return std::move(stmt).error();
   return stmt->bind(1, entity_id).run();
 }
 

@@ -165,8 +165,13 @@ class Store {
   virtual Status resolve_conflict(std::int64_t id, const std::string& resolution) = 0;
   virtual Status append_audit(const AuditEntry& entry) = 0;
   // GDPR erasure: the only change the append-only audit allows. Replaces the details of
-  // every audit entry of `entity_id` (which may hold field values) with {"erased": true}.
+  // every audit entry of `entity_id` (which may hold field values) with {"erased": true},
+  // deletes its settled (done) outbox entries, whose payloads hold field values too, and,
+  // outside a transaction, checkpoints the WAL so that no erased value lingers there.
   virtual Status erase_personal_data(const std::string& entity_id) = 0;
+  // Deletes every outbox entry of `entity_id`, whatever its state (an erasure replaces
+  // whatever was still to be written for the person).
+  virtual Status drop_outbox_of(const std::string& entity_id) = 0;
   virtual Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) = 0;
 
   // --- connector-private state, leases, erasure ---------------------------------------

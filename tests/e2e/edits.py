@@ -5,6 +5,7 @@ client and the Nextcloud settings page send), for the scenario tests:
     odoo_create(coop, "event.registration", {"event_id": 1, "partner_id": 7})  # -> id
     odoo_search(coop, "res.partner", [["email", "=", "a@b.c"]])   # -> ids
     nextcloud_edit_user(coop, "ana.martin", "displayname", "Ana M.")  # OCS Provisioning API
+    nextcloud_create_user(coop, "ana2", "a-password", "ana@coop.example", "Ana")
 
 Credentials are the seed's (the same ones coopsync uses), taken from coop.env.
 """
@@ -51,12 +52,10 @@ def odoo_partner_id(coop, email):
     return ids[0]
 
 
-def nextcloud_edit_user(coop, uid, key, value):
-    """PUT /ocs/v1.php/cloud/users/<uid> key=<key>&value=<value>, as the admin."""
-    url = "%s/ocs/v1.php/cloud/users/%s?format=json" % (coop.sims["nextcloud"].url,
-                                                         urllib.parse.quote(uid))
-    body = urllib.parse.urlencode({"key": key, "value": value}).encode("utf-8")
-    req = urllib.request.Request(url, data=body, method="PUT")
+def _ocs(coop, method, path, form):
+    url = "%s/ocs/v1.php/cloud/%s?format=json" % (coop.sims["nextcloud"].url, path)
+    body = urllib.parse.urlencode(form).encode("utf-8")
+    req = urllib.request.Request(url, data=body, method=method)
     token = "admin:" + coop.env["COOPSYNC_E2E_NEXTCLOUD_APP_PASSWORD"]
     req.add_header("Authorization", "Basic " + base64.b64encode(token.encode()).decode())
     req.add_header("OCS-APIRequest", "true")
@@ -64,5 +63,16 @@ def nextcloud_edit_user(coop, uid, key, value):
     with urllib.request.urlopen(req, timeout=60) as r:
         meta = json.loads(r.read().decode("utf-8"))["ocs"]["meta"]
     if meta.get("statuscode") not in (100, 200):
-        raise AssertionError("nextcloud: edit %s %s: %s" % (uid, key, meta))
+        raise AssertionError("nextcloud: %s %s: %s" % (method, path, meta))
     return meta
+
+
+def nextcloud_edit_user(coop, uid, key, value):
+    """PUT /ocs/v1.php/cloud/users/<uid> key=<key>&value=<value>, as the admin."""
+    return _ocs(coop, "PUT", "users/" + urllib.parse.quote(uid), {"key": key, "value": value})
+
+
+def nextcloud_create_user(coop, uid, password, email, display_name):
+    """POST /ocs/v1.php/cloud/users: an account made by hand, as the admin."""
+    return _ocs(coop, "POST", "users", {"userid": uid, "password": password, "email": email,
+                                        "displayName": display_name})

@@ -31,6 +31,7 @@ struct EngineHarness {
   int cloud_batch_size = 100;
   std::string kinds_supported = "[person, group, membership]";  // both systems
   std::string more_kinds;  // more policy lines under both systems' kinds: ("      event: {}\n")
+  std::string cloud_extra;  // more keys of the cloud's section ("    forget: anonymize\n")
 
   ~EngineHarness() { std::filesystem::remove_all(dir); }
 
@@ -44,7 +45,7 @@ struct EngineHarness {
            "    kinds:\n      person: " + erp_person_policy + "\n      group: {}\n      membership: {}\n" + more_kinds +
            "  cloud:\n    type: testfile\n    path: " + (dir / "cloud.json").string() + "\n" +
            "    fail_writes: " + std::to_string(cloud_fail_writes) + "\n" +
-           "    batch_size: " + std::to_string(cloud_batch_size) + "\n" +
+           "    batch_size: " + std::to_string(cloud_batch_size) + "\n" + cloud_extra +
            "    retry: {max_attempts: " + std::to_string(max_attempts) + ", initial_backoff: 1ms, max_backoff: 2ms}\n"
            "    kinds_supported: " + kinds_supported + "\n"
            "    kinds:\n      person: " + cloud_person_policy + "\n      group: {}\n      membership: {}\n" + more_kinds;

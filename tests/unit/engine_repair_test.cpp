@@ -171,3 +171,45 @@ TEST_CASE("leaving: registrations for events to come are cancelled, those of pas
   CHECK(left.pending == 0);
   CHECK(h.pass().total_writes() == 0);
 }
+
+TEST_CASE("forget where the policy anonymises: the record stays there, anonymised, and is not imported again") {
+  EngineHarness h;
+  h.cloud_extra = "    forget: anonymize\n";
+  const auto id = h.erp.add(EntityKind::kPerson, ana());
+  h.pass();
+  const auto cloud_id = h.cloud.live(EntityKind::kPerson).begin().key();
+  std::string entity;
+  {
+    auto store = h.open_store();
+    entity = entity_of(*store, "erp", id);
+  }
+  CHECK(forget(h, entity).pending == 0);
+  auto cloud = h.cloud.live(EntityKind::kPerson);
+  REQUIRE(cloud.size() == 1);  // anonymised in place
+  CHECK(cloud[cloud_id]["email"].is_null());
+  CHECK(cloud[cloud_id]["active"] == false);
+  CHECK(cloud[cloud_id]["display_name"] != "Ana Martin");
+  {
+    auto store = h.open_store();
+    auto link = store->find_link("cloud", EntityKind::kPerson, cloud_id);
+    REQUIRE(link.ok());
+    CHECK_FALSE(link->has_value());  // only a salted hash of its id remains
+    auto outbox = store->list_outbox(std::nullopt, 1000);
+    REQUIRE(outbox.ok());
+    for (const auto& e : *outbox) CHECK(e.write.entity_id != entity);  // payloads gone with the data
+    auto audit = store->audit_of(entity);
+    REQUIRE(audit.ok());
+    for (const auto& a : *audit) CHECK(a.details == nlohmann::json{{"erased", true}});
+  }
+  // The anonymised record is listed again (full listing): not a new person.
+  {
+    auto state = h.cloud.load();
+    state["records"]["person"][cloud_id]["seq"] = state["seq"].get<int>() + 1;
+    state["seq"] = state["seq"].get<int>() + 1;
+    h.cloud.save(state);
+  }
+  auto after = h.pass();
+  CHECK(after.new_entities == 0);
+  CHECK(h.erp.live(EntityKind::kPerson).empty());
+  CHECK(h.pass().total_writes() == 0);
+}
