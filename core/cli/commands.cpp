@@ -64,6 +64,23 @@ int run(int argc, char** argv) {
     code = with_context(common, [&](Context& ctx) { return run_sync(ctx, sync_args, std::cout, std::cerr); });
   });
 
+  auto* plan_cmd = app.add_subcommand("plan", "write every intended write to a file (nothing is written anywhere)");
+  PlanArgs plan_args;
+  add_common(plan_cmd, common);
+  plan_cmd->add_option("--out", plan_args.out, "plan file to write (default plan.json)");
+  plan_cmd->add_option("--only", plan_args.only, "only these systems (repeatable)");
+  plan_cmd->add_option("--kind", plan_args.kinds, "only these kinds: person, group, membership, event, registration");
+  plan_cmd->callback([&] {
+    code = with_context(common, [&](Context& ctx) { return run_plan(ctx, plan_args, std::cout, std::cerr); });
+  });
+
+  auto* apply_cmd = app.add_subcommand("apply", "carry out a plan file exactly, or nothing if a record changed since");
+  ApplyArgs apply_args;
+  apply_cmd->add_option("plan", apply_args.plan_path, "plan file written by coopsync plan")->required();
+  apply_cmd->add_option("-c,--config", apply_args.config, "configuration file (default: the plan's)");
+  apply_cmd->add_flag("--json", common.json, "machine-readable output");
+  apply_cmd->callback([&] { code = run_apply(apply_args, common.json, std::cout, std::cerr); });
+
   auto* daemon_cmd = app.add_subcommand("daemon", "run as a service: scheduled passes, /healthz, /metrics, webhooks");
   daemon::DaemonArgs daemon_args;
   add_common(daemon_cmd, common, false);

@@ -19,6 +19,20 @@ struct SyncArgs {
 };
 int run_sync(Context& ctx, const SyncArgs& args, std::ostream& out, std::ostream& err);
 int run_status(Context& ctx, std::ostream& out);
+
+struct PlanArgs {
+  std::string out = "plan.json";
+  std::vector<std::string> only;
+  std::vector<std::string> kinds;
+};
+// A dry run written to `out` with every write's base, and a readable summary.
+int run_plan(Context& ctx, const PlanArgs& args, std::ostream& out, std::ostream& err);
+struct ApplyArgs {
+  std::string plan_path;
+  std::string config;  // "" = the one the plan was made with
+};
+// Carries out exactly the plan, or nothing (exit 1) when a record it touches changed.
+int run_apply(const ApplyArgs& args, bool json, std::ostream& out, std::ostream& err);
 int run_doctor(Context& ctx, std::ostream& out, std::ostream& err);
 
 int run_conflicts_list(Context& ctx, std::ostream& out);

@@ -26,19 +26,27 @@ int kind_rank(EntityKind k) {
 
 Status PassRun::apply_system(SystemRuntime& sys) {
   if (sys.unavailable) return ok_status();
-  auto due = e_.store_.due(sys.name(), store::Clock::now(), 1000000);
+  // Applying a plan: its entries now, whatever their backoff; entries of other entities wait.
+  const auto& only = only_keys_;
+  const auto until = only ? store::Clock::now() + std::chrono::hours(24 * 365 * 100) : store::Clock::now();
+  auto due = e_.store_.due(sys.name(), until, 1000000);
   if (!due.ok()) return std::move(due).error();
-  // Coalesce: per entity keep the newest entry; older ones are superseded by it.
+  // Coalesce: per entity keep the newest entry (a planned one, when applying a plan); older
+  // ones are superseded by it.
   std::unordered_map<std::string, std::size_t> newest;
   for (std::size_t i = 0; i < due->size(); ++i) {
     const auto& e = (*due)[i];
+    const bool planned = only && only->count(e.key);
+    if (only && !planned) continue;
     auto [it, inserted] = newest.emplace(e.write.entity_id, i);
     if (!inserted && (*due)[it->second].id < e.id) it->second = i;
   }
   std::vector<store::OutboxEntry> work;
   for (std::size_t i = 0; i < due->size(); ++i) {
     auto& e = (*due)[i];
-    if (newest[e.write.entity_id] != i) {
+    auto nit = newest.find(e.write.entity_id);
+    if (nit == newest.end()) continue;  // not part of the plan being applied: waits
+    if (nit->second != i) {
       if (auto st = e_.store_.mark_done(e.id); !st.ok()) return st;
       continue;
     }

@@ -148,9 +148,17 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       if (!entries.ok()) return std::move(entries).error();
       for (auto& e : *entries) planned.push_back(std::move(e));
     }
+    const bool keep = options.dry_run || static_cast<bool>(options.inspect);
     for (const auto& e : planned) {
       ++run.report().systems[e.system].planned;
-      if (options.dry_run) run.report().planned.push_back({e.system, e.write, e.reason});
+      if (keep) run.report().planned.push_back({e.system, e.write, e.reason});
+    }
+    if (options.only_planned) {
+      run.only_keys_.emplace();
+      for (const auto& e : planned) run.only_keys_->insert(e.key);
+    }
+    if (options.inspect) {
+      if (auto st = options.inspect(run.report().planned); !st.ok()) return st;
     }
     if (options.dry_run) return ok_status();
     auto st = store_.transaction([&]() -> Status { return store_.enqueue(planned); });
@@ -173,7 +181,10 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       return make_error(ErrorKind::kInternal, "dry run did not roll back");
     }
   } else {
-    if (auto st = pull_and_plan(); !st.ok()) return std::move(st).error();
+    // With a check before anything is written (apply of a plan), the pull and the plan are
+    // one transaction, so a refusal leaves the store as it was.
+    auto planned = options.inspect ? store_.transaction(pull_and_plan) : pull_and_plan();
+    if (!planned.ok()) return std::move(planned).error();
     if (options.apply) {
       for (auto& sys : systems_) {
         if (!run.selected(sys)) continue;

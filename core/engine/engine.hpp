@@ -42,6 +42,12 @@ struct SystemRuntime {
   std::vector<std::string> synced_fields(EntityKind kind) const;
 };
 
+struct PlannedWrite {
+  std::string system;
+  Write write;
+  std::string reason;
+};
+
 struct PassOptions {
   bool dry_run = false;               // stop after plan, write nothing anywhere
   std::set<std::string> only_systems; // empty = all
@@ -50,6 +56,13 @@ struct PassOptions {
   std::chrono::milliseconds wait{0};  // push-capable connectors may long-poll this long
   // Called after each page pulled and each batch applied ("erp person: 1500 read").
   std::function<void(const std::string&)> progress;
+  // `coopsync plan`/`apply`: called inside the pass's one transaction once every write is
+  // planned, before anything is enqueued or sent; a non-ok status rolls the pass back (the
+  // store is untouched, nothing is written anywhere) and run_pass returns that error.
+  std::function<Status(const std::vector<PlannedWrite>&)> inspect;
+  // Apply only the entries this pass planned, due or not (older entries of the same
+  // entities are superseded); other pending entries wait for a later pass.
+  bool only_planned = false;
 };
 
 // What a pass did, per system; printed by the CLI and exported by the daemon.
@@ -66,12 +79,6 @@ struct SystemReport {
   std::size_t planned = 0;   // outbox entries planned for this system
   std::optional<Error> error;  // unreachable / unauthenticated
   std::size_t writes() const { return created + adopted + updated + disabled + deleted; }
-};
-
-struct PlannedWrite {
-  std::string system;
-  Write write;
-  std::string reason;
 };
 
 struct PassReport {

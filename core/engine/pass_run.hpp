@@ -76,6 +76,7 @@ class PassRun {
   PassReport report_;
   std::string now_;  // ISO UTC, one per pass
   std::set<std::string> blocked_;
+  std::optional<std::set<std::string>> only_keys_;  // PassOptions::only_planned: this pass's keys
   // Keys whose normalised values identify an entity of a kind (identity rules).
   std::vector<std::string> identity_rules(EntityKind kind) const;
 };
