@@ -1,10 +1,12 @@
 """Scenario 4 (SCENARIOS.md), Edit anywhere, once. After the cooperative is in sync, people
 edit through the systems' own APIs: a display name in Nextcloud (OCS), a phone in Odoo
 (XML-RPC), the same person's name on both sides, and an email in Nextcloud although Odoo
-owns emails (tests/e2e/seed.py: odoo owns given_name, family_name, email, phone; nobody
-owns display_name; conflict_policy newest). One pass carries each field where ownership
-says, settles the double edit by the policy and the audit (`coopsync audit`) says which
-value won and why; the pass after writes nothing, on coopsync's count and on the servers."""
+owns emails. Ownership here: Odoo owns email and phone; names belong to nobody, so that
+people may rename themselves anywhere (the seed's config, where Odoo also owns the name
+parts and so the display name, is changed accordingly); conflict_policy newest. One pass
+carries each field where ownership says, settles the double edit by the policy and the
+audit (`coopsync audit`) says which value won and why; the pass after writes nothing, on
+coopsync's count and on the servers."""
 import os
 import sys
 import unittest
@@ -26,6 +28,15 @@ def assert_checks(tc, results):
 
 def mx_id(member):
     return "@%s:%s" % (member["email"].split("@")[0], MATRIX_SERVER)
+
+
+def with_names_owned_by_nobody(coop):
+    with open(coop.config_path, encoding="utf-8") as f:
+        text = f.read()
+    owns = "owns: [given_name, family_name, email, phone]"
+    assert text.count(owns) == 1
+    with open(coop.config_path, "w", encoding="utf-8") as f:
+        f.write(text.replace(owns, "owns: [email, phone]"))
 
 
 class EditAnywhere(unittest.TestCase):
@@ -51,6 +62,7 @@ class EditAnywhere(unittest.TestCase):
         alice, bob, carol = members[0], members[1], members[2]
         uid = {m["email"]: m["email"].split("@")[0] for m in (alice, bob, carol)}
         with Cooperative(seed) as coop:
+            with_names_owned_by_nobody(coop)
             for label in ("first pass", "second pass"):
                 result = coop.sync()
                 assert_checks(self, [checks.ran(result, label)])
