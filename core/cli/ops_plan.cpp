@@ -22,8 +22,9 @@ namespace coopsync::cli {
 namespace {
 
 // --only / --kind into pass options; false (message printed) when one is unknown.
-bool select(const Context& ctx, const std::vector<std::string>& only, const std::vector<std::string>& kinds,
-            engine::PassOptions& options, std::ostream& err) {
+bool select(const Context& ctx, const std::vector<std::string>& only,
+            const std::vector<std::string>& kinds, engine::PassOptions& options,
+            std::ostream& err) {
   for (const auto& s : only) {
     if (ctx.config.system(s) == nullptr) {
       err << "--only " << s << ": no such system in " << ctx.config.path << "\n";
@@ -88,8 +89,8 @@ void print_item(const engine::PlanItem& i, std::ostream& out);
 void print_summary(const engine::Plan& plan, const std::string& path, std::ostream& out) {
   std::map<std::string, std::map<std::string, int>> counts;
   for (const auto& i : plan.items) ++counts[i.system][to_string(i.op)];
-  out << "Plan: " << plan.items.size() << " write" << (plan.items.size() == 1 ? "" : "s")
-      << " in " << path << " (nothing was written anywhere).\n";
+  out << "Plan: " << plan.items.size() << " write" << (plan.items.size() == 1 ? "" : "s") << " in "
+      << path << " (nothing was written anywhere).\n";
   for (const auto& [system, ops] : counts) {
     out << "  " << system << ":";
     bool first = true;
@@ -113,7 +114,8 @@ void print_item(const engine::PlanItem& i, std::ostream& out) {
       << (i.label.empty() ? i.identity : i.label) << "  (" << i.reason << ")\n";
   if (i.op == WriteOp::kCreate) return;
   for (const auto& d : i.fields) {
-    out << "      " << d.field << ": " << (d.before_known ? show(d.before) : "?") << " -> " << show(d.after);
+    out << "      " << d.field << ": " << (d.before_known ? show(d.before) : "?") << " -> "
+        << show(d.after);
     if (!d.rule.empty()) out << "  [" << d.rule << "]";
     out << "\n";
   }
@@ -160,7 +162,8 @@ int run_plan(Context& ctx, const PlanArgs& args, std::ostream& out, std::ostream
     return kExitUsage;
   }
   engine::Plan plan;
-  plan.created_at = format_instant(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  plan.created_at =
+      format_instant(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
   std::error_code ec;
   const auto abs = std::filesystem::absolute(ctx.config.path, ec);
   plan.config_path = ec ? ctx.config.path : abs.string();
@@ -218,7 +221,8 @@ int run_apply(const ApplyArgs& args, bool json, std::ostream& out, std::ostream&
   engine::Engine* engine_ptr = nullptr;
   options.inspect = [&](const std::vector<engine::PlannedWrite>& planned) -> Status {
     for (const auto& sys : engine_ptr->systems()) {
-      if (sys.unavailable && (options.only_systems.empty() || options.only_systems.count(sys.name()))) {
+      if (sys.unavailable &&
+          (options.only_systems.empty() || options.only_systems.count(sys.name()))) {
         unreachable = true;
       }
     }
@@ -246,12 +250,13 @@ int run_apply(const ApplyArgs& args, bool json, std::ostream& out, std::ostream&
   }
   if (!changed.empty()) {
     err << "apply refused, nothing was written: " << changed.size() << " planned write"
-        << (changed.size() == 1 ? "" : "s") << " no longer match" << (changed.size() == 1 ? "es" : "")
-        << " what the systems hold:\n";
+        << (changed.size() == 1 ? "" : "s") << " no longer match"
+        << (changed.size() == 1 ? "es" : "") << " what the systems hold:\n";
     const std::size_t shown = std::min<std::size_t>(changed.size(), 50);
     for (std::size_t i = 0; i < shown; ++i) err << "  " << changed[i] << "\n";
     if (shown < changed.size()) err << "  ... and " << changed.size() - shown << " more\n";
-    err << "make a new plan: coopsync plan --config " << config_path << " --out " << args.plan_path << "\n";
+    err << "make a new plan: coopsync plan --config " << config_path << " --out " << args.plan_path
+        << "\n";
     return kExitAttention;
   }
   if (!report.ok()) {

@@ -60,8 +60,8 @@ class Namer {
 
  private:
   static std::string plain_label(const Fields& f) {
-    for (const char* k : {field::kEmail, field::kName, field::kTitle, field::kDisplayName,
-                          field::kSlug}) {
+    for (const char* k :
+         {field::kEmail, field::kName, field::kTitle, field::kDisplayName, field::kSlug}) {
       if (f.contains(k) && f[k].is_string() && !f[k].get<std::string>().empty()) {
         return f[k].get<std::string>();
       }
@@ -104,18 +104,17 @@ Result<std::string> snapshot_hash(Namer& namer, const store::Snapshot& snap) {
 }
 
 std::string fingerprint_of(const PlanItem& item) {
-  const nlohmann::json fp = {{"system", item.system},       {"op", to_string(item.op)},
-                             {"kind", to_string(item.kind)}, {"identity", item.identity},
-                             {"external_id", item.external_id},
-                             {"version", item.base_version}, {"hash", item.base_hash},
-                             {"snapshot", item.snapshot_hash}, {"fields", item.projection},
-                             {"changed", item.changed}};
+  const nlohmann::json fp = {{"system", item.system},           {"op", to_string(item.op)},
+                             {"kind", to_string(item.kind)},    {"identity", item.identity},
+                             {"external_id", item.external_id}, {"version", item.base_version},
+                             {"hash", item.base_hash},          {"snapshot", item.snapshot_hash},
+                             {"fields", item.projection},       {"changed", item.changed}};
   return hash_text(fp.dump());
 }
 
 // Where each field's canonical value came from, newest first, from the audit trail.
 Result<std::map<std::string, std::string>> field_rules(store::Store& store,
-                                                      const std::string& entity_id) {
+                                                       const std::string& entity_id) {
   std::map<std::string, std::string> out;
   auto audit = store.audit_of(entity_id);
   if (!audit.ok()) return std::move(audit).error();
@@ -127,7 +126,8 @@ Result<std::map<std::string, std::string>> field_rules(store::Store& store,
         if (!f.empty()) out.emplace(f, c.value("rule", "merge") + " from " + it->from_system);
       }
     } else if (it->action == "capacity") {
-      out.emplace(field::kStatus, "event full (capacity " + d.value("capacity", nlohmann::json()).dump() + ")");
+      out.emplace(field::kStatus,
+                  "event full (capacity " + d.value("capacity", nlohmann::json()).dump() + ")");
     } else if (it->action == "deactivate") {
       out.emplace(field::kActive, "left " + it->from_system);
     }
@@ -135,7 +135,8 @@ Result<std::map<std::string, std::string>> field_rules(store::Store& store,
   return out;
 }
 
-std::string write_rule(const config::Config& cfg, const PlannedWrite& p, const std::string& identity) {
+std::string write_rule(const config::Config& cfg, const PlannedWrite& p,
+                       const std::string& identity) {
   const std::string kind = to_string(p.write.kind);
   const std::string policy = "systems." + p.system + ".kinds." + kind;
   switch (p.write.op) {
@@ -154,7 +155,8 @@ std::string write_rule(const config::Config& cfg, const PlannedWrite& p, const s
         asked = it != sys->kinds.end() && it->second.on_delete == config::DeletePolicy::kDelete;
       }
       if (asked) return policy + ".on_delete: delete";
-      return policy + ".on_delete: disable, but " + p.system + " cannot disable a " + kind + ": deleted";
+      return policy + ".on_delete: disable, but " + p.system + " cannot disable a " + kind +
+             ": deleted";
     }
   }
   return "";
@@ -168,20 +170,21 @@ nlohmann::json item_to_json(const PlanItem& i) {
     if (!d.rule.empty()) f["rule"] = d.rule;
     fields.push_back(std::move(f));
   }
-  return {{"op", to_string(i.op)},
-          {"kind", to_string(i.kind)},
-          {"entity", i.entity_id},
-          {"identity", i.identity},
-          {"external_id", i.external_id},
-          {"label", i.label},
-          {"reason", i.reason},
-          {"rule", i.rule},
-          {"fields", fields},
-          {"projection", i.projection},
-          {"changed", i.changed},
-          {"base", {{"version", i.base_version}, {"hash", i.base_hash}, {"snapshot", i.snapshot_hash}}},
-          {"key", i.key},
-          {"fingerprint", i.fingerprint}};
+  return {
+      {"op", to_string(i.op)},
+      {"kind", to_string(i.kind)},
+      {"entity", i.entity_id},
+      {"identity", i.identity},
+      {"external_id", i.external_id},
+      {"label", i.label},
+      {"reason", i.reason},
+      {"rule", i.rule},
+      {"fields", fields},
+      {"projection", i.projection},
+      {"changed", i.changed},
+      {"base", {{"version", i.base_version}, {"hash", i.base_hash}, {"snapshot", i.snapshot_hash}}},
+      {"key", i.key},
+      {"fingerprint", i.fingerprint}};
 }
 
 std::string describe(const PlanItem& i) {
@@ -303,8 +306,8 @@ std::vector<std::string> compare_plans(const std::vector<PlanItem>& planned,
     for (auto fit = f.projection.begin(); fit != f.projection.end() && f.op == p.op; ++fit) {
       const auto was = p.projection.find(fit.key());
       if (was != p.projection.end() && *was == fit.value()) continue;
-      why += (why.empty() ? "" : ", ") + fit.key() + " is now " + fit.value().dump() + ", planned " +
-             (was == p.projection.end() ? std::string("absent") : was->dump());
+      why += (why.empty() ? "" : ", ") + fit.key() + " is now " + fit.value().dump() +
+             ", planned " + (was == p.projection.end() ? std::string("absent") : was->dump());
     }
     if (why.empty() && (f.base_version != p.base_version || f.base_hash != p.base_hash)) {
       why = p.system + "'s record changed since the plan (version '" + p.base_version + "' -> '" +
@@ -317,7 +320,9 @@ std::vector<std::string> compare_plans(const std::vector<PlanItem>& planned,
     out.push_back(describe(p) + ": " + why);
   }
   for (const auto& f : fresh) {
-    if (!seen.count(slot(f))) out.push_back(describe(f) + ": a write the plan does not hold; a record changed since the plan");
+    if (!seen.count(slot(f)))
+      out.push_back(describe(f) +
+                    ": a write the plan does not hold; a record changed since the plan");
   }
   return out;
 }
@@ -353,7 +358,8 @@ Result<Plan> plan_from_json(const nlohmann::json& doc) {
     plan.config_path = doc.value("config", "");
     plan.only_systems = doc.value("only", std::vector<std::string>{});
     plan.only_kinds = doc.value("kinds", std::vector<std::string>{});
-    if (!doc.contains("systems") || !doc["systems"].is_object()) return bad("no \"systems\" object");
+    if (!doc.contains("systems") || !doc["systems"].is_object())
+      return bad("no \"systems\" object");
     for (const auto& [system, list] : doc["systems"].items()) {
       if (!list.is_array()) return bad("systems." + system + " is not a list");
       for (const auto& w : list) {
@@ -389,7 +395,8 @@ Result<Plan> plan_from_json(const nlohmann::json& doc) {
         i.changed = w.value("changed", std::vector<std::string>{});
         i.fingerprint = fingerprint_of(i);
         if (i.fingerprint != w.value("fingerprint", "")) {
-          return bad("the write to " + system + " for " + i.identity + " was edited after planning");
+          return bad("the write to " + system + " for " + i.identity +
+                     " was edited after planning");
         }
         plan.items.push_back(std::move(i));
       }

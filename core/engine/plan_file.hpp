@@ -32,19 +32,19 @@ struct PlanItem {
   WriteOp op = WriteOp::kCreate;
   EntityKind kind = EntityKind::kPerson;
   std::string entity_id;
-  std::string identity;     // stable across runs (see above)
-  std::string external_id;  // the target record, "" for a create
-  std::string label;        // for people: "ana@coop.example"; memberships: "ana in lyon"
-  std::string reason;       // the engine's: "not yet in cloud", "changed: email"
-  std::string rule;         // the policy or rule behind the write
+  std::string identity;           // stable across runs (see above)
+  std::string external_id;        // the target record, "" for a create
+  std::string label;              // for people: "ana@coop.example"; memberships: "ana in lyon"
+  std::string reason;             // the engine's: "not yet in cloud", "changed: email"
+  std::string rule;               // the policy or rule behind the write
   std::vector<FieldDiff> fields;  // create: every field; update: the changed ones
   Fields projection = Fields::object();  // everything written (refs as identities)
   std::vector<std::string> changed;      // the fields that differ there
-  std::string base_version;       // the target link's version (etag, write_date)
-  std::string base_hash;          // the target link's per-field hashes
-  std::string snapshot_hash;      // the agreed canonical state projected
-  std::string key;                // outbox key when planned
-  std::string fingerprint;        // what decides the write, with identities for ids
+  std::string base_version;              // the target link's version (etag, write_date)
+  std::string base_hash;                 // the target link's per-field hashes
+  std::string snapshot_hash;             // the agreed canonical state projected
+  std::string key;                       // outbox key when planned
+  std::string fingerprint;               // what decides the write, with identities for ids
 };
 
 struct Plan {

@@ -19,7 +19,8 @@ namespace {
 
 std::string example_text() {
   const char* source = std::getenv("COOPSYNC_SOURCE_DIR");
-  std::ifstream in(std::string(source != nullptr ? source : COOPSYNC_SOURCE_DIR) + "/config/example.yaml");
+  std::ifstream in(std::string(source != nullptr ? source : COOPSYNC_SOURCE_DIR) +
+                   "/config/example.yaml");
   std::stringstream s;
   s << in.rdbuf();
   return s.str();

@@ -11,15 +11,18 @@ using coopsync::testing::EngineHarness;
 namespace {
 
 nlohmann::json person(const std::string& given, const std::string& email) {
-  return {{"given_name", given}, {"family_name", "Martin"}, {"display_name", given + " Martin"},
-          {"email", email}, {"active", true}};
+  return {{"given_name", given},
+          {"family_name", "Martin"},
+          {"display_name", given + " Martin"},
+          {"email", email},
+          {"active", true}};
 }
 
 // One pass with everything reopened, as separate `coopsync plan` / `apply` runs would.
 struct Run {
   Result<engine::PassReport> report = make_error(ErrorKind::kInternal, "not run");
-  std::vector<engine::PlanItem> items;     // what the inspect hook described
-  std::vector<std::string> differences;    // apply: compare_plans against `planned`
+  std::vector<engine::PlanItem> items;   // what the inspect hook described
+  std::vector<std::string> differences;  // apply: compare_plans against `planned`
 };
 
 Run run(EngineHarness& h, bool plan, const std::vector<engine::PlanItem>* planned = nullptr) {
@@ -27,7 +30,8 @@ Run run(EngineHarness& h, bool plan, const std::vector<engine::PlanItem>* planne
   auto cfg = h.load();
   auto store = store::open_sqlite_store(cfg.store.path);
   REQUIRE(store.ok());
-  auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
   auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
   REQUIRE(live.ok());
   engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
@@ -185,7 +189,8 @@ TEST_CASE("applying a plan leaves pending entries outside it for a later pass") 
     auto cfg = h.load();
     auto store = store::open_sqlite_store(cfg.store.path);
     REQUIRE(store.ok());
-    auto logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger =
+        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
     auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
     REQUIRE(live.ok());
     engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
@@ -202,7 +207,8 @@ TEST_CASE("applying a plan leaves pending entries outside it for a later pass") 
     auto cfg = h.load();
     auto store = store::open_sqlite_store(cfg.store.path);
     REQUIRE(store.ok());
-    auto logger = std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger =
+        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
     auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
     REQUIRE(live.ok());
     engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
