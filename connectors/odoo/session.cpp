@@ -24,12 +24,14 @@ Status Session::connect() {
   Credentials xml{settings_.url, settings_.database, settings_.username,
                   settings_.password.empty() ? settings_.api_key : settings_.password};
   Credentials json{settings_.url, settings_.database, settings_.username, settings_.api_key};
-  TransportPtr chosen;
-  if (settings_.protocol == Protocol::kJson2) {
+  // A transport chosen by an earlier attempt whose login failed (timeout, outage): the
+  // server's version is known, the retry goes straight to the login.
+  TransportPtr chosen = std::move(chosen_);
+  if (!chosen && settings_.protocol == Protocol::kJson2) {
     chosen = make_json2_transport(http_, json, options);
-  } else if (settings_.protocol == Protocol::kXmlRpc) {
+  } else if (!chosen && settings_.protocol == Protocol::kXmlRpc) {
     chosen = make_xmlrpc_transport(http_, xml, options);
-  } else {
+  } else if (!chosen) {
     // Odoo 17+ answers GET /web/version; older ones 404 and speak XML-RPC only.
     ++probes_;
     auto web = probe_web_version(http_, settings_.url, options);
@@ -43,11 +45,17 @@ Status Session::connect() {
   }
   if (major_ == 0) {
     auto v = chosen->version();
-    if (!v) return std::move(v).error();
+    if (!v) {
+      chosen_ = std::move(chosen);
+      return std::move(v).error();
+    }
     major_ = v->major;
   }
   auto uid = chosen->login();
-  if (!uid) return std::move(uid).error();
+  if (!uid) {
+    chosen_ = std::move(chosen);
+    return std::move(uid).error();
+  }
   transport_ = std::move(chosen);
   return ok_status();
 }

@@ -60,6 +60,7 @@ class Session {
   Settings settings_;
   http::HttpClient& http_;
   TransportPtr transport_;
+  TransportPtr chosen_;  // version known, login not done (it failed): no second probe
   int major_ = 0;
   std::size_t probes_ = 0;
   std::map<std::string, FieldMap> fields_;

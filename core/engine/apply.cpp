@@ -103,8 +103,9 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
       w.fields[ref.name] = (*target)->external_id;
     }
     if (!waiting.empty()) {
-      auto st = fail(sys, entry, make_error(ErrorKind::kTransient, "waiting for its " + waiting + " to exist in " + sys.name()));
-      if (!st.ok()) return st;
+      // Not a failure: no backoff, no attempt counted (it never becomes a dead letter of its
+      // own); it goes as soon as its ref exists here, in this pass's later batches or after.
+      e_.log_->debug("{}: {} {} waits for its {}", sys.name(), to_string(w.kind), w.entity_id, waiting);
       continue;
     }
     w.key = entry.key;

@@ -1,5 +1,6 @@
 #include "core/engine/engine.hpp"
 
+#include "core/engine/backoff.hpp"
 #include "core/engine/fault_points.hpp"
 #include "core/engine/pass_run.hpp"
 
@@ -126,7 +127,8 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
     sys.unavailable.reset();
     if (!run.selected(sys)) continue;
     run.report().systems[sys.name()];
-    if (auto st = sys.connector->check(); !st.ok()) {
+    auto st = with_read_retries(sys.config->retry, rng_, [&] { return sys.connector->check(); });
+    if (!st.ok()) {
       log_->error("{}: unavailable: {}", sys.name(), st.error().describe());
       sys.unavailable = st.error();
       run.report().systems[sys.name()].error = st.error();

@@ -1,6 +1,7 @@
 // Pull, resolve and merge: every record a system reports is joined to its entity (by its
 // link, or by the identity rules), merged field by field into the snapshot, and the link
 // remembers what the system held. One transaction per page, cursor included.
+#include "core/engine/backoff.hpp"
 #include "core/engine/fault_points.hpp"
 #include "core/engine/pass_run.hpp"
 #include "core/model/normalize.hpp"
@@ -87,6 +88,14 @@ std::map<std::string, std::string> PassRun::owners(EntityKind kind) const {
       for (const auto& f : pol->owns) out.emplace(f, sys.name());
     }
   }
+  // The display name is made of the name parts: unless configured, it belongs to whoever
+  // owns them. Otherwise a hand-made account's spelling, seen before the owner's record
+  // (the owner down on the first pass), stayed canonical and overwrote the owner's name.
+  if (kind == EntityKind::kPerson && !out.count(field::kDisplayName)) {
+    if (auto given = out.find(field::kGivenName); given != out.end()) {
+      out.emplace(field::kDisplayName, given->second);
+    }
+  }
   return out;
 }
 
@@ -120,7 +129,8 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
   bool listing_complete = false;
   std::set<std::string> seen;
   for (int page_no = 0; page_no < 100000; ++page_no) {
-    auto page = sys.connector->changes(kind, position, options_.wait);
+    auto page = with_read_retries(sys.config->retry, e_.rng_,
+                                  [&] { return sys.connector->changes(kind, position, options_.wait); });
     if (!page.ok()) {
       const Error& err = page.error();
       e_.log_->warn("{}: reading {} failed: {}", sys.name(), to_string(kind), err.describe());
@@ -292,20 +302,6 @@ Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind
       if (!ent.ok()) return std::move(ent).error();
       if (ent->has_value() && (*ent)->merged_into.empty()) live.push_back(id);
     }
-    if (rule == "pair") {
-      // A pair names the membership or registration that is current; a deleted one is
-      // history (joined again: a new entity), not a match.
-      std::vector<std::string> current;
-      for (const auto& id : live) {
-        auto snap = e_.store_.get_snapshot(id);
-        if (!snap.ok()) return std::move(snap).error();
-        const bool deleted = snap->has_value() && (*snap)->fields.contains("_meta") &&
-                             (*snap)->fields["_meta"].is_object() &&
-                             (*snap)->fields["_meta"].value("deleted", false);
-        if (!deleted) current.push_back(id);
-      }
-      live = std::move(current);
-    }
     if (live.empty()) continue;
     if (live.size() > 1) {
       contenders = live;
@@ -315,7 +311,10 @@ Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind
     auto existing = e_.store_.link_of(live[0], sys.name());
     if (!existing.ok()) return std::move(existing).error();
     if (existing->has_value()) {
-      if (rule == "pair") continue;  // the same pair twice in one system: an entity of its own
+      // The same pair twice in one system (joined again after leaving, where the old
+      // record is still linked): an entity of its own. A pair matched while the entity is
+      // deleted is the record we wrote before a crash: linked, it leaves with the entity.
+      if (rule == "pair") continue;
       contenders = {live[0]};
       reason = sys.name() + " holds two records with " + rule + " " + value + ": " +
                (*existing)->external_id + " and " + record.external_id;
