@@ -5,6 +5,8 @@
     count of writes equals the plan's, and a second plan is empty;
   * a plan made, then the record it would write changed in Odoo, then apply: exit 1, a
     message naming the record, and every server exactly as it was;
+  * a member leaving: the plan holds disables (active true -> false) with the on_delete
+    policy behind them, and apply disables the Nextcloud account;
   * a plan file edited after planning is refused (exit 2) before anything is contacted.
 Asserted on the servers' state (/_sim/state), not on coopsync's logs."""
 import json
@@ -155,6 +157,29 @@ class PlanApply(unittest.TestCase):
             nc = summaries(coop)["nextcloud"]["users"]
             moved = [u for u in nc.values() if u.get("email") == "second." + member["email"]]
             self.assertEqual(len(moved), 1, "the new email reached Nextcloud once")
+
+            # --- a member leaves: disables planned with the policy behind them ------------
+            leaver = facts["members"][2]
+            odoo_write(coop, "res.partner", [partner_id(coop, leaver["email"])],
+                       {"category_id": [[3, 50]]})     # the Membre tag removed
+            made = coop.run("plan", "--out", plan_path)
+            self.assertEqual(made.returncode, 0, made.stderr[-2000:])
+            with open(plan_path, encoding="utf-8") as f:
+                doc = json.load(f)
+            gone = [(s, w) for s, w in planned(doc) if w["kind"] == "person"]
+            self.assertTrue(gone, made.stdout)
+            for s, w in gone:
+                self.assertEqual((w["op"], w["label"], w["reason"]),
+                                 ("disable", leaver["email"], "person left"))
+                self.assertIn(".kinds.person.on_delete: disable", w["rule"])
+                self.assertEqual(w["fields"], [{"field": "active", "before": True, "after": False}])
+            self.assertIn("disable person", made.stdout)
+            applied = coop.run("apply", plan_path, "--json")
+            self.assertEqual(applied.returncode, 0, applied.stderr[-2000:])
+            self.assertEqual(applied.json["writes"], len(planned(doc)))
+            nc = coop.state("nextcloud")["users"]
+            uid = leaver["email"].split("@")[0]
+            self.assertIs(nc[uid].get("enabled"), False, "the leaver's account is disabled")
 
             # --- an edited plan is refused before anything is contacted -----------------
             other = facts["members"][1]
