@@ -198,7 +198,7 @@ class Dockerfile(unittest.TestCase):
                     shutil.copy2(os.path.join(SOURCE, rel), os.path.join(ctx, rel))
             gen = ["-G", "Ninja"] if shutil.which("ninja") else []
             p = subprocess.run(["cmake", "-S", ctx, "-B", os.path.join(tmp, "b")] + gen +
-                               ["-DCMAKE_BUILD_TYPE=Release", "-DCOOPSYNC_TESTS=OFF"],
+                               ["-DCMAKE_BUILD_TYPE=RelWithDebInfo", "-DCOOPSYNC_TESTS=OFF"],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
             self.assertEqual(p.returncode, 0, p.stdout[-3000:])
         finally:
