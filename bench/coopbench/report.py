@@ -89,13 +89,13 @@ def table(res):
     lat = res.get("latency")
     if lat:
         lines.append("")
-        lrow = "%-34s %8s %8s %8s %8s"
-        lines.append(lrow % ("latency (%d changes)" % lat["changes"], "p50 s", "p99 s", "max s",
-                             "missed"))
+        lrow = "%-34s %6s %8s %8s %8s %7s"
+        lines.append(lrow % ("latency (asked %d changes)" % lat["changes"], "n", "p50 s",
+                             "p99 s", "max s", "missed"))
         for path, label in (("odoo_poll", "Odoo rename ->"), ("matrix_sync", "Matrix leave ->")):
             for target, s in lat[path].items():
-                lines.append(lrow % ("%s %s" % (label, target), fmt(s["p50_s"]), fmt(s["p99_s"]),
-                                     fmt(s["max_s"]), fmt(s["missed"])))
+                lines.append(lrow % ("%s %s" % (label, target), fmt(s["n"]), fmt(s["p50_s"]),
+                                     fmt(s["p99_s"]), fmt(s["max_s"]), fmt(s["missed"])))
         d = lat.get("daemon") or {}
         lines.append("  daemon: wall %s s, cpu %s s, peak RSS %s MiB, exit %s"
                      % (fmt(d.get("wall_s")), fmt(d.get("cpu_s")), fmt(d.get("peak_rss_mib")),
