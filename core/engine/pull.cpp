@@ -377,6 +377,9 @@ Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKi
   in.record_time = record_time;
   in.now = now_;
   MergeOutcome out = merge_record(in);
+  // The merge keeps only this system's fields; what follows from them is stated on the
+  // agreed state too, so every projection carries it from the first pass on.
+  derive_fields(kind, out.merged);
   if (out.merged.contains("_meta") && out.merged["_meta"].value("deleted", false)) {
     // Listed again: it exists (again), if this system brings something new (it had the
     // record gone, or holds it differently than we know). A system that merely lists what

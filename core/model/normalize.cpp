@@ -47,6 +47,17 @@ std::optional<std::string> normalize_phone(std::string_view text, const std::str
   return out;
 }
 
+void derive_fields(EntityKind kind, Fields& fields) {
+  if (kind != EntityKind::kEvent || !fields.is_object()) return;
+  // A system without an all-day notion (Mobilizon, Odoo Events) still says it by the form
+  // of its start: stating it at once keeps a calendar's read-back ("all_day": false) from
+  // looking like news a pass later.
+  auto start = fields.find(field::kStart);
+  if (!fields.contains(field::kAllDay) && start != fields.end() && start->is_string()) {
+    fields[field::kAllDay] = start->get<std::string>().size() == 10;  // "2026-03-29"
+  }
+}
+
 void normalize_fields(EntityKind kind, Fields& fields, const std::string& default_region) {
   if (kind != EntityKind::kPerson || !fields.is_object()) return;
   if (auto it = fields.find(field::kEmail); it != fields.end() && it->is_string()) {

@@ -23,6 +23,10 @@ std::optional<std::string> normalize_phone(std::string_view text, const std::str
 // phone values are kept as they are: losing data is worse than not matching on it).
 void normalize_fields(EntityKind kind, Fields& fields, const std::string& default_region);
 
+// Fields that follow from others when a system does not state them: an event's all_day
+// from the form of its start (a date, or an instant).
+void derive_fields(EntityKind kind, Fields& fields);
+
 // --- time ---------------------------------------------------------------------------
 using Instant = std::chrono::sys_seconds;
 

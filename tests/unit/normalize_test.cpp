@@ -32,6 +32,24 @@ TEST_CASE("normalize_fields keeps invalid values rather than losing them") {
   CHECK(bad["phone"] == "call me");
 }
 
+TEST_CASE("derive_fields: an event's all_day follows the form of its start unless stated") {
+  Fields timed = {{"start", "2027-03-13T09:00:00Z"}};
+  derive_fields(EntityKind::kEvent, timed);
+  CHECK(timed["all_day"] == false);
+  Fields day = {{"start", "2027-03-13"}};
+  derive_fields(EntityKind::kEvent, day);
+  CHECK(day["all_day"] == true);
+  Fields said = {{"start", "2027-03-13T00:00:00Z"}, {"all_day", true}};
+  derive_fields(EntityKind::kEvent, said);
+  CHECK(said["all_day"] == true);  // what a system states is kept
+  Fields no_start = {{"title", "AG"}};
+  derive_fields(EntityKind::kEvent, no_start);
+  CHECK_FALSE(no_start.contains("all_day"));  // a partial record claims nothing
+  Fields person = {{"start", "2027-03-13"}};
+  derive_fields(EntityKind::kPerson, person);
+  CHECK_FALSE(person.contains("all_day"));
+}
+
 TEST_CASE("instants: ISO-8601 with offsets, Odoo's form, canonical output") {
   CHECK(format_instant(*parse_instant("2026-03-29T10:00:00+02:00")) == "2026-03-29T08:00:00Z");
   CHECK(format_instant(*parse_instant("2026-03-29 08:00:00")) == "2026-03-29T08:00:00Z");
