@@ -113,6 +113,15 @@ Result<ChangePage> MatrixConnector::membership_changes(const std::string& cursor
   if (!s.ok()) return std::move(s).error();
   auto rooms = managed_rooms();
   if (!rooms.ok()) return std::move(rooms).error();
+  for (const auto& room : s->joined) {
+    // A room this instance has not seen in the space (made since by another instance,
+    // such as the daemon's pass worker while this one listens): list the space again.
+    if (rooms->count(room.room_id) || room.room_id == space_id_) continue;
+    managed_.reset();
+    rooms = managed_rooms();
+    if (!rooms.ok()) return std::move(rooms).error();
+    break;
+  }
   std::map<std::string, ExternalRecord> latest;  // one record per membership, the last state
   for (const auto& room : s->joined) {
     if (!rooms->count(room.room_id)) continue;

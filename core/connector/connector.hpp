@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <ostream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -78,7 +79,9 @@ struct KindCapabilities {
 
 struct Capabilities {
   std::map<EntityKind, KindCapabilities> kinds;
-  bool push_changes = false;  // changes() can long-poll (Matrix /sync)
+  // Kinds whose changes() can long-poll (Matrix /sync: memberships): the daemon listens to
+  // them and passes at once when something arrives.
+  std::set<EntityKind> push_kinds;
 
   const KindCapabilities* of(EntityKind kind) const {
     auto it = kinds.find(kind);

@@ -80,7 +80,21 @@ Worker::Worker(std::unique_ptr<Runtime> runtime, Metrics& metrics) : rt_(std::mo
 
 Worker::~Worker() { drain_and_join(); }
 
-void Worker::start() { thread_ = std::thread([this] { loop(); }); }
+void Worker::start() {
+  start_listener();
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Worker::start_listener() {
+  listener_ = std::make_unique<StreamListener>(
+      rt_->ctx.config, *rt_->ctx.store, rt_->ctx.log,
+      [this](const std::string& system) { request_pass({system}); });
+  auto streams = listener_->start();
+  if (!streams.ok()) {
+    rt_->ctx.log->error("change streams not listened to: {}", streams.error().describe());
+    listener_.reset();
+  }
+}
 
 void Worker::request_pass(std::set<std::string> systems, PassDone done) {
   std::lock_guard lock(mu_);
@@ -105,6 +119,7 @@ void Worker::request_reload(Reloaded done) {
 }
 
 void Worker::drain_and_join() {
+  if (listener_) listener_->stop();  // its wake-ups would be refused from here on
   std::deque<Job> dropped;
   {
     std::lock_guard lock(mu_);
@@ -155,7 +170,7 @@ void Worker::run_pass(Job& job) {
     return;
   }
   engine::PassOptions options;
-  options.only_systems = job.systems;
+  options.pull_only = job.systems;
   options.progress = [&log](const std::string& what) { log.debug("progress: {}", what); };
   auto report = rt_->engine->run_pass(options);
   (void)store.release_lease("pass", holder);
@@ -195,7 +210,10 @@ void Worker::run_reload(Job& job) {
   if (fresh->settings.listen != rt_->settings.listen) {
     log.warn("daemon.listen changed to {}: takes effect at the next restart", fresh->settings.listen);
   }
+  if (listener_) listener_->stop();  // it holds the old runtime's store and config
+  listener_.reset();
   rt_ = std::move(fresh);
+  start_listener();
   std::vector<std::string> names;
   for (const auto& [name, interval] : rt_->settings.schedule) names.push_back(name);
   metrics_.set_systems(names);

@@ -4,6 +4,7 @@
 // thread never touches the store: it submits jobs and reads Metrics.
 #include "core/cli/context.hpp"
 #include "core/daemon/metrics.hpp"
+#include "core/daemon/stream_listener.hpp"
 #include "core/engine/runtime.hpp"
 
 #include <chrono>
@@ -53,7 +54,8 @@ class Worker {
   Worker& operator=(const Worker&) = delete;
 
   void start();
-  // A pass over `systems` (empty: all). Duplicate waiting requests without a callback are
+  // A pass that reads `systems` (empty: all) and plans and applies for every system, so a
+  // change reaches the others at once. Duplicate waiting requests without a callback are
   // merged. `done` runs on the worker thread.
   void request_pass(std::set<std::string> systems, PassDone done = nullptr);
   // Re-reads the config file; `done` gets the new settings, or nullopt when it was refused.
@@ -72,8 +74,10 @@ class Worker {
   void run_pass(Job& job);
   void run_reload(Job& job);
   void probe_store();
+  void start_listener();
 
   std::unique_ptr<Runtime> rt_;
+  std::unique_ptr<StreamListener> listener_;  // follows rt_: stopped before it is replaced
   Metrics& metrics_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -51,6 +51,9 @@ struct PlannedWrite {
 struct PassOptions {
   bool dry_run = false;               // stop after plan, write nothing anywhere
   std::set<std::string> only_systems; // empty = all
+  // Of those, the systems whose changes are read (empty = all of them): the daemon reads
+  // the system whose timer, webhook or stream woke it, and plans and applies for all.
+  std::set<std::string> pull_only;
   std::set<EntityKind> only_kinds;    // empty = all
   bool apply = true;                  // false: pull and plan only (durable), no remote writes
   std::chrono::milliseconds wait{0};  // push-capable connectors may long-poll this long

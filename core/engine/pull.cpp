@@ -4,6 +4,7 @@
 #include "core/engine/backoff.hpp"
 #include "core/engine/fault_points.hpp"
 #include "core/engine/pass_run.hpp"
+#include "core/engine/runtime.hpp"
 #include "core/model/normalize.hpp"
 
 #include <algorithm>
@@ -12,7 +13,6 @@
 namespace coopsync::engine {
 
 namespace {
-std::string stream_name(EntityKind kind) { return std::string("kind:") + to_string(kind); }
 
 Fields restrict(const Fields& fields, const std::vector<std::string>& names) {
   Fields out = Fields::object();
@@ -102,6 +102,7 @@ std::map<std::string, std::string> PassRun::owners(EntityKind kind) const {
 Status PassRun::pull_kind(EntityKind kind) {
   for (auto& sys : e_.systems_) {
     if (!selected(sys) || sys.unavailable) continue;
+    if (!options_.pull_only.empty() && !options_.pull_only.count(sys.name())) continue;
     const auto* pol = sys.policy(kind);
     const auto* cap = sys.capability(kind);
     if (pol == nullptr || cap == nullptr || !pol->read || !cap->read) continue;
@@ -112,7 +113,7 @@ Status PassRun::pull_kind(EntityKind kind) {
 
 Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
   auto& rep = report_.systems[sys.name()];
-  const std::string stream = stream_name(kind);
+  const std::string stream = cursor_stream(kind);
   auto cursor = e_.store_.get_cursor(sys.name(), stream);
   if (!cursor.ok()) return std::move(cursor).error();
   std::string position = *cursor;

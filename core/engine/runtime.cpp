@@ -4,6 +4,8 @@
 
 namespace coopsync::engine {
 
+std::string cursor_stream(EntityKind kind) { return std::string("kind:") + to_string(kind); }
+
 const config::KindPolicy* SystemRuntime::policy(EntityKind kind) const {
   auto it = config->kinds.find(kind);
   if (it == config->kinds.end()) return nullptr;

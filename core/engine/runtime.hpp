@@ -14,6 +14,9 @@ struct LiveSystems {
 
 using HttpFactory = std::function<http::HttpClientPtr(const http::ClientOptions&)>;
 
+// The store's cursor key of a system's change stream of `kind` (engine and daemon share it).
+std::string cursor_stream(EntityKind kind);
+
 // Fails (kInvalidInput) when a system's type is unknown or its factory refuses its settings.
 Result<LiveSystems> build_systems(const config::Config& config, store::Store& store,
                                   const ConnectorRegistry& registry,

@@ -120,7 +120,7 @@ TEST_CASE("joins and leaves in Matrix come back as membership changes through /s
   REQUIRE(full->records.size() == 1);
   CHECK(full->records[0].external_id == room + "|@alice:localhost");
   CHECK_FALSE(full->records[0].deleted);
-  CHECK(c->capabilities().push_changes);
+  CHECK(c->capabilities().push_kinds == std::set<EntityKind>{EntityKind::kMembership});
 
   // Carol is invited by someone in Element and joins; Alice leaves.
   REQUIRE_FALSE(c->apply({membership_write("m2", room, "@carol:localhost")})[0].error.has_value());
