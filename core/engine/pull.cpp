@@ -13,6 +13,7 @@
 namespace coopsync::engine {
 
 namespace {
+constexpr const char* kTitleStart = "title+start";  // built-in identity rule of events
 
 Fields restrict(const Fields& fields, const std::vector<std::string>& names) {
   Fields out = Fields::object();
@@ -39,6 +40,10 @@ std::vector<std::string> PassRun::identity_rules(EntityKind kind) const {
     if (joins && std::find(rules.begin(), rules.end(), "pair") == rules.end()) {
       rules.insert(rules.begin(), "pair");
     }
+    // Events with no configured keys are known by title and start, the keys connectors
+    // adopt by: an event we created but had not linked yet (crash, answer lost) is read
+    // back as the same event, not a second one.
+    if (kind == EntityKind::kEvent && rules.empty()) rules.push_back(kTitleStart);
     return rules;
   }
   switch (kind) {
@@ -46,7 +51,7 @@ std::vector<std::string> PassRun::identity_rules(EntityKind kind) const {
     case EntityKind::kGroup: return {field::kSlug};
     case EntityKind::kMembership:
     case EntityKind::kRegistration: return {"pair"};
-    case EntityKind::kEvent: return {};
+    case EntityKind::kEvent: return {kTitleStart};
   }
   return {};
 }
@@ -68,6 +73,17 @@ std::vector<std::pair<std::string, std::string>> identity_keys(
         value += (value.empty() ? "" : "|") + fields[ref.name].get<std::string>();
       }
       if (complete) keys.emplace_back(rule, value);
+      continue;
+    }
+    if (rule == kTitleStart) {
+      if (!fields.contains(field::kTitle) || !fields[field::kTitle].is_string() ||
+          !fields.contains(field::kStart) || !fields[field::kStart].is_string()) {
+        continue;
+      }
+      std::string title = fields[field::kTitle].get<std::string>();
+      if (title.empty()) continue;
+      for (auto& c : title) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      keys.emplace_back(rule, title + "|" + fields[field::kStart].get<std::string>());
       continue;
     }
     if (fields.contains(rule) && fields[rule].is_string() && !fields[rule].get<std::string>().empty()) {
@@ -315,7 +331,8 @@ Result<PassRun::Resolution> PassRun::resolve(SystemRuntime& sys, EntityKind kind
       // The same pair twice in one system (joined again after leaving, where the old
       // record is still linked): an entity of its own. A pair matched while the entity is
       // deleted is the record we wrote before a crash: linked, it leaves with the entity.
-      if (rule == "pair") continue;
+      // Likewise two events with the same title and start in one system (two groups' own).
+      if (rule == "pair" || rule == kTitleStart) continue;
       contenders = {live[0]};
       reason = sys.name() + " holds two records with " + rule + " " + value + ": " +
                (*existing)->external_id + " and " + record.external_id;
