@@ -65,7 +65,7 @@ Result<ChangePage> MobilizonConnector::membership_changes() {
       const auto& actor = m.value("actor", nlohmann::json());
       const std::string actor_id = str(actor, "id");
       auto role = membership_role(str(m, "role"));
-      if (actor_id.empty() || !role) continue;
+      if (actor_id.empty() || !role || actor_id == actor_id_) continue;  // not the bridge itself
       remember_person(actor);
       ExternalRecord r;
       r.kind = EntityKind::kMembership;
@@ -92,6 +92,7 @@ Result<ChangePage> MobilizonConnector::person_changes() {
   ChangePage page;
   page.full_listing = true;
   for (auto it = persons_.begin(); it != persons_.end(); ++it) {
+    if (it.key() == actor_id_) continue;  // remembered by an older version
     ExternalRecord r;
     r.kind = EntityKind::kPerson;
     r.external_id = it.key();

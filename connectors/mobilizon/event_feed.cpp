@@ -307,7 +307,8 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
       for (const auto& person : people) {
         const auto& actor = person.value("actor", nlohmann::json());
         const std::string actor_id = str(actor, "id");
-        if (actor_id.empty() || !now_actors.insert(actor_id).second) continue;
+        // The bridge's own participation (it organises the group's events) is no registration.
+        if (actor_id.empty() || actor_id == actor_id_ || !now_actors.insert(actor_id).second) continue;
         new_person = remember_person(actor) || new_person;
         ExternalRecord r;
         r.kind = EntityKind::kRegistration;

@@ -120,6 +120,7 @@ bool MobilizonConnector::remember_person(const nlohmann::json& actor) {
   }
   if (!actor.is_object() || !actor.value("id", nlohmann::json()).is_string()) return false;
   const std::string id = actor["id"].get<std::string>();
+  if (id == actor_id_) return false;  // the bridge's own identity is nobody of the cooperative
   const std::string name = actor.value("name", nlohmann::json()).is_string() ? actor["name"].get<std::string>() : "";
   nlohmann::json entry = {{"handle", actor_handle(actor)}, {"name", name}};
   const bool fresh = !persons_.contains(id);

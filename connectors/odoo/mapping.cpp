@@ -121,7 +121,16 @@ std::string html_to_text(const std::string& html) {
     } else if (c == '>') {
       in_tag = false;
     } else if (!in_tag) {
-      out += c;
+      // HTML text: a run of white space (source line breaks and indentation included) is
+      // one space; lines break at <br> and </p> only.
+      if (std::isspace(static_cast<unsigned char>(c))) {
+        if (!out.empty() && out.back() != '\n' && out.back() != ' ') out += ' ';
+      } else {
+        out += c;
+      }
+    }
+    if (c == '<' && !out.empty() && out.back() == '\n' && out.size() >= 2 && out[out.size() - 2] == ' ') {
+      out.erase(out.size() - 2, 1);  // no space before a line break
     }
   }
   const std::pair<const char*, const char*> entities[] = {{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&nbsp;", " "}, {"&amp;", "&"}};
@@ -152,7 +161,7 @@ std::vector<std::string> person_fields() {
 std::vector<std::string> group_fields() { return {"name", "parent_id", "active", "write_date"}; }
 std::vector<std::string> event_fields() {
   return {"name", "date_begin", "date_end", "date_tz", "seats_limited", "seats_max", "active",
-          "description", "write_date"};
+          "description", "tag_ids", "write_date"};
 }
 std::vector<std::string> registration_fields() {
   return {"event_id", "partner_id", "state", "active", "write_date"};
@@ -198,8 +207,17 @@ Fields group_from_odoo(const Value& row, const MapContext& ctx) {
   return f;
 }
 
-Fields event_from_odoo(const Value& row) {
+Fields event_from_odoo(const Value& row, const MapContext& ctx) {
   Fields f = Fields::object();
+  if (const Value* tags = row.find("tag_ids")) {
+    // The organising group: the one group whose event tag the event carries (none, or
+    // several, is no group).
+    std::set<std::int64_t> groups;
+    for (auto id : id_list(*tags)) {
+      if (auto it = ctx.event_tag_groups.find(id); it != ctx.event_tag_groups.end()) groups.insert(it->second);
+    }
+    f[field::kGroup] = groups.size() == 1 ? nlohmann::json(std::to_string(*groups.begin())) : nlohmann::json(nullptr);
+  }
   f[field::kTitle] = str(row, "name") ? *str(row, "name") : "";
   for (auto [from, to] : {std::pair{"date_begin", field::kStart}, std::pair{"date_end", field::kEnd}}) {
     const std::string* t = str(row, from);

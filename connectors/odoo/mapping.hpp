@@ -6,6 +6,7 @@
 #include "connectors/odoo/value.hpp"
 #include "core/connector/connector.hpp"
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -36,11 +37,14 @@ struct MapContext {
   std::string default_region = "FR";
   std::string group_prefix;
   std::set<std::int64_t> group_ids;  // groups in scope (for parent refs)
+  // An event's organising group: its event tag (event.tag) named like a group in scope
+  // ("Communauté Lyon"). event.tag id -> that group's id.
+  std::map<std::int64_t, std::int64_t> event_tag_groups;
 };
 
 Fields person_from_odoo(const Value& row, const MapContext& ctx);
 Fields group_from_odoo(const Value& row, const MapContext& ctx);
-Fields event_from_odoo(const Value& row);
+Fields event_from_odoo(const Value& row, const MapContext& ctx);
 Fields registration_from_odoo(const Value& row);
 
 // Values to write. `changed` empty = every field the record carries (create).

@@ -48,7 +48,7 @@ Capabilities odoo_capabilities() {
                                       {field::kPerson, field::kGroup}};
   c.kinds[EntityKind::kEvent] = {true, true, true, true, true,
                                  {field::kTitle, field::kDescription, field::kStart, field::kEnd, field::kTimezone,
-                                  field::kCapacity, field::kStatus},
+                                  field::kCapacity, field::kStatus, field::kGroup},
                                  {field::kTitle, field::kStart}};
   c.kinds[EntityKind::kRegistration] = {true, true, true, true, true, {field::kPerson, field::kEvent, field::kStatus},
                                         {field::kPerson, field::kEvent}};
@@ -146,6 +146,34 @@ Result<std::set<std::int64_t>> OdooConnector::group_ids() {
   return std::set<std::int64_t>(ids->begin(), ids->end());
 }
 
+Result<const std::map<std::int64_t, std::int64_t>*> OdooConnector::event_tag_groups() {
+  if (event_tags_) return &*event_tags_;
+  std::map<std::int64_t, std::int64_t> out;
+  auto have = session_.existing_fields(kEvent, {"tag_ids"});
+  if (!have) return std::move(have).error();
+  if (have->empty()) return &event_tags_.emplace(std::move(out));  // no event tags in this Odoo
+  auto groups = session_.search_read(s_.group_model, group_scope(), {"name"}, {0, 0, "id asc", false});
+  if (!groups) return std::move(groups).error();
+  std::map<std::string, std::int64_t> group_of;
+  Array names;
+  for (const auto& g : *groups) {
+    const Value* name = g.find("name");
+    if (name == nullptr || !name->as_string()) continue;
+    group_of.emplace(*name->as_string(), *g.find("id")->as_int());
+    names.emplace_back(*name->as_string());
+  }
+  if (!names.empty()) {
+    auto tags = session_.search_read("event.tag", {leaf("name", "in", Value(std::move(names)))}, {"name"},
+                                     {0, 0, "id asc", false});
+    if (!tags) return std::move(tags).error();
+    for (const auto& t : *tags) {
+      auto it = group_of.find(t.find("name") && t.find("name")->as_string() ? *t.find("name")->as_string() : "");
+      if (it != group_of.end()) out.emplace(*t.find("id")->as_int(), it->second);
+    }
+  }
+  return &event_tags_.emplace(std::move(out));
+}
+
 Result<MapContext> OdooConnector::map_context() {
   MapContext ctx;
   ctx.default_region = s_.default_region;
@@ -167,7 +195,11 @@ Result<OdooConnector::Feed> OdooConnector::feed_for(EntityKind kind) {
       break;
     }
     case EntityKind::kGroup: f.scope = group_scope(); wanted = group_fields(); break;
-    case EntityKind::kEvent: f.scope = s_.event_domain; wanted = event_fields(); break;
+    case EntityKind::kEvent:
+      // An archived event is a cancelled one (event_from_odoo), not a deleted one.
+      f.scope = concat(s_.event_domain, {leaf("active", "in", Value(Array{Value(true), Value(false)}))});
+      wanted = event_fields();
+      break;
     case EntityKind::kRegistration: wanted = registration_fields(); break;
   }
   auto fields = session_.existing_fields(f.model, wanted);  // fields_get once per model
@@ -248,7 +280,7 @@ ExternalRecord OdooConnector::to_record(EntityKind kind, const Value& row, const
   switch (kind) {
     case EntityKind::kPerson: r.fields = person_from_odoo(row, ctx); break;
     case EntityKind::kGroup: r.fields = group_from_odoo(row, ctx); break;
-    case EntityKind::kEvent: r.fields = event_from_odoo(row); break;
+    case EntityKind::kEvent: r.fields = event_from_odoo(row, ctx); break;
     case EntityKind::kRegistration: r.fields = registration_from_odoo(row); break;
     default: break;
   }
@@ -267,6 +299,12 @@ Result<ChangePage> OdooConnector::changes(EntityKind kind, const std::string& cu
     auto groups = group_ids();
     if (!groups) return std::move(groups).error();
     ctx->group_ids = std::move(*groups);
+  }
+  if (kind == EntityKind::kEvent) {
+    event_tags_.reset();  // tags may have been renamed since the last page
+    auto tags = event_tag_groups();
+    if (!tags) return std::move(tags).error();
+    ctx->event_tag_groups = **tags;
   }
   ChangePage page = std::move(fp->page);
   for (const auto& row : fp->rows) {
@@ -360,6 +398,11 @@ Result<std::vector<ExternalRecord>> OdooConnector::find(EntityKind kind, const F
   if (!rows) return std::move(rows).error();
   auto ctx = map_context();
   if (!ctx) return std::move(ctx).error();
+  if (kind == EntityKind::kEvent) {
+    auto tags = event_tag_groups();
+    if (!tags) return std::move(tags).error();
+    ctx->event_tag_groups = **tags;
+  }
   std::vector<ExternalRecord> out;
   for (const auto& row : *rows) {
     ExternalRecord r = to_record(kind, row, *ctx);

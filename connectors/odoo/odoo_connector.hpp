@@ -14,6 +14,7 @@
 #include "connectors/odoo/settings.hpp"
 #include "core/connector/connector.hpp"
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -68,6 +69,9 @@ class OdooConnector final : public Connector {
   Array group_scope() const;
   Result<std::set<std::int64_t>> group_ids();
   Result<MapContext> map_context();
+  // event.tag id -> group id, for tags named like a group in scope (cached until reset).
+  Result<const std::map<std::int64_t, std::int64_t>*> event_tag_groups();
+  Result<Value> event_tag_commands(const Write& w, bool create);
 
   // writes (writes.cpp)
   void apply_kind(EntityKind kind, const std::vector<const Write*>& writes,
@@ -88,6 +92,7 @@ class OdooConnector final : public Connector {
   Session session_;
   Capabilities caps_;
   std::optional<std::int64_t> member_tag_;
+  std::optional<std::map<std::int64_t, std::int64_t>> event_tags_;
 };
 
 }  // namespace coopsync::odoo

@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
+
 namespace coopsync::odoo::testing {
 namespace {
 
@@ -75,6 +77,50 @@ TEST_CASE("groups and memberships: tags, [4, id] and [3, id]") {
       if (r.external_id == m[0].external_id) CHECK_FALSE(r.deleted);
     }
     CHECK(saw_removal);
+  }
+}
+
+TEST_CASE("an event's group travels as the event tag named like the group") {
+  for (const auto& f : kFlavours) {
+    CAPTURE(f.version);
+    OdooSim sim(f.version);
+    auto c = make_connector(sim, f);
+    auto g = c->apply({make(EntityKind::kGroup, WriteOp::kCreate, {{"name", "Région Nord"}}),
+                       make(EntityKind::kGroup, WriteOp::kCreate, {{"name", "Région Sud"}})});
+    REQUIRE_FALSE(g[0].error);
+    REQUIRE_FALSE(g[1].error);
+    const Fields base = {{"title", "Pique-nique"}, {"start", "2027-06-12T08:00:00Z"}, {"end", "2027-06-12T10:00:00Z"}};
+    Fields nord = base;
+    nord["group"] = g[0].external_id;
+    auto ev = c->apply({make(EntityKind::kEvent, WriteOp::kCreate, nord)});
+    REQUIRE_MESSAGE(!ev[0].error, ev[0].error->message);
+    const auto tag_ids = sim.record("event.event", std::stoll(ev[0].external_id))["tag_ids"];
+    REQUIRE(tag_ids.size() == 1);
+    CHECK(sim.record("event.tag", tag_ids[0].get<std::int64_t>())["name"] == "Région Nord");  // named like the group
+    std::string cursor;
+    auto events = drain(*c, EntityKind::kEvent, cursor);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].fields["group"] == g[0].external_id);
+
+    // Moved to the other group: its tag replaces the first one; a second event of the first
+    // group reuses the tag made before.
+    Fields sud = base;
+    sud["group"] = g[1].external_id;
+    Write move = make(EntityKind::kEvent, WriteOp::kUpdate, sud, ev[0].external_id);
+    move.changed = {"group"};
+    Fields other = nord;
+    other["title"] = "Atelier";
+    auto more = c->apply({move, make(EntityKind::kEvent, WriteOp::kCreate, other)});
+    REQUIRE_FALSE(more[0].error);
+    REQUIRE_FALSE(more[1].error);
+    const auto other_tags = sim.record("event.event", std::stoll(more[1].external_id))["tag_ids"];
+    CHECK(other_tags == tag_ids);  // the tag made before, reused
+    auto after = drain(*c, EntityKind::kEvent, cursor);
+    std::map<std::string, nlohmann::json> group_of;
+    for (const auto& r : after) group_of[r.external_id] = r.fields["group"];
+    CHECK(group_of[ev[0].external_id] == g[1].external_id);
+    CHECK(group_of[more[1].external_id] == g[0].external_id);
+    CHECK(sim.record("event.event", std::stoll(ev[0].external_id))["tag_ids"].size() == 1);
   }
 }
 

@@ -216,7 +216,7 @@ class OdooSim(SimApp):
     def state(self):
         env = Env(self.db, 2, {"active_test": False}, user={"admin": True})
         out = {"version": self.version, "database": self.db.name}
-        for model in ("res.partner", "res.partner.category", "event.event",
+        for model in ("res.partner", "res.partner.category", "event.event", "event.tag",
                       "event.registration", "calendar.event", "res.users"):
             ids = sorted(self.db.records[model])
             fields = [f for f in self.db.models[model]["fields"] if f != "password"]

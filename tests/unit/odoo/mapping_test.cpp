@@ -20,6 +20,8 @@ TEST_CASE("slugs, HTML and datetimes") {
   CHECK(slugify("Région Nord") == "région-nord");
   CHECK(slugify("  Working group: IT & co. ") == "working-group-it-co");
   CHECK(html_to_text("<p>Ordre du jour<br>&amp; vote</p>") == "Ordre du jour\n& vote");
+  // Source indentation and line breaks are white space, as in a browser (Odoo's templates)
+  CHECK(html_to_text("<p>\n   Join us\n   today <br>\n  again</p>") == "Join us today\nagain");
   CHECK(text_to_html("a < b\nc") == "<p>a &lt; b<br>c</p>");
   CHECK(odoo_to_iso("2027-03-27 17:00:00") == "2027-03-27T17:00:00Z");
   CHECK(iso_to_odoo("2027-03-27T19:00:00+02:00") == "2027-03-27 17:00:00");
@@ -70,7 +72,8 @@ TEST_CASE("person values: only changed fields, never an uninstalled language") {
 TEST_CASE("events and registrations both ways") {
   const Value ev = row(R"({"id": 1, "name": "AG", "date_begin": "2027-03-27 17:00:00", "date_end": "2027-03-28 10:00:00",
       "date_tz": "Europe/Paris", "seats_limited": false, "seats_max": 0, "active": true, "description": false})");
-  const Fields f = event_from_odoo(ev);
+  const Fields f = event_from_odoo(ev, MapContext{});
+  CHECK(!f.contains("group"));  // no tag_ids read: this Odoo says nothing about the group
   CHECK(f["start"] == "2027-03-27T17:00:00Z");
   CHECK(f["capacity"].is_null());  // unlimited: seats_max 0 means nothing
   CHECK(f["status"] == "confirmed");
@@ -84,6 +87,19 @@ TEST_CASE("events and registrations both ways") {
   CHECK(reg["status"] == "cancelled");
   CHECK(registration_state("registered") == "open");
   CHECK(registration_state("waitlisted") == "draft");
+}
+
+TEST_CASE("an event's group is the one group whose event tag it carries") {
+  MapContext ctx;
+  ctx.event_tag_groups = {{3, 51}, {4, 52}};  // event tags 3, 4 named like groups 51, 52
+  auto group_of = [&](const char* tags) {
+    const std::string text = std::string(R"({"id": 1, "name": "AG", "tag_ids": )") + tags + "}";
+    return event_from_odoo(row(text.c_str()), ctx)["group"];
+  };
+  CHECK(group_of("[3]") == "51");
+  CHECK(group_of("[9, 4]") == "52");   // 9: an ordinary event tag
+  CHECK(group_of("[3, 4]").is_null());  // two groups: none chosen
+  CHECK(group_of("[]").is_null());
 }
 
 TEST_CASE("cursors round-trip and garbage is refused") {
