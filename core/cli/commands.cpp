@@ -97,7 +97,7 @@ int run(int argc, char** argv) {
   status->callback([&] { code = with_context(common, [&](Context& ctx) { return run_status(ctx, std::cout); }); });
 
   auto* doctor = app.add_subcommand("doctor", "check connectivity and credentials of every system");
-  add_common(doctor, common, false);
+  add_common(doctor, common);
   doctor->callback([&] {
     code = with_context(common, [&](Context& ctx) { return run_doctor(ctx, std::cout, std::cerr); });
   });
@@ -212,9 +212,9 @@ int run(int argc, char** argv) {
 
   auto* connectors = app.add_subcommand("connectors", "the connectors compiled in");
   auto* c_ls = connectors->add_subcommand("list", "types and summaries");
-  c_ls->callback([&] {
-    for (const auto* info : ConnectorRegistry::instance().list()) std::cout << info->type << "\t" << info->summary << "\n";
-  });
+  bool connectors_json = false;
+  c_ls->add_flag("--json", connectors_json, "machine-readable output");
+  c_ls->callback([&] { code = run_connectors_list(connectors_json, std::cout); });
   std::string describe_type;
   auto* c_desc = connectors->add_subcommand("describe", "a connector's configuration keys");
   c_desc->add_option("type", describe_type)->required();

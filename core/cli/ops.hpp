@@ -55,6 +55,8 @@ int run_audit_find(Context& ctx, const std::string& system, const std::string& k
 
 int run_outbox_list(Context& ctx, bool dead_only, std::ostream& out);
 int run_outbox_retry(Context& ctx, std::int64_t id, std::ostream& out, std::ostream& err);
+// `connectors list`: type and summary per line, or (json) each connector's capabilities.
+int run_connectors_list(bool json, std::ostream& out);
 
 int run_forget(Context& ctx, const std::string& who, std::ostream& out, std::ostream& err);
 

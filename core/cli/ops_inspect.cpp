@@ -1,6 +1,7 @@
 // status, conflicts, links, audit, outbox: what an operator looks at to understand and repair.
 #include "core/cli/ops.hpp"
 
+#include "core/connector/registry.hpp"
 #include "core/engine/pass_run.hpp"
 #include "core/model/normalize.hpp"
 
@@ -82,7 +83,7 @@ int run_conflicts_list(Context& ctx, std::ostream& out) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& c : *open) j.push_back(conflict_json(c));
     out << j.dump(2) << "\n";
-    return kExitOk;
+    return open->empty() ? kExitOk : kExitAttention;  // same exit code as the text listing
   }
   if (open->empty()) out << "no open conflict\n";
   for (const auto& c : *open) {
@@ -212,6 +213,33 @@ int run_outbox_list(Context& ctx, bool dead_only, std::ostream& out) {
     if (!e.last_error.empty()) out << "  last error: " << e.last_error;
     out << "\n";
   }
+  return kExitOk;
+}
+
+int run_connectors_list(bool json, std::ostream& out) {
+  if (!json) {
+    for (const auto* info : ConnectorRegistry::instance().list()) {
+      out << info->type << "\t" << info->summary << "\n";
+    }
+    return kExitOk;
+  }
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto* info : ConnectorRegistry::instance().list()) {
+    nlohmann::json kinds = nlohmann::json::object();
+    for (const auto& [kind, caps] : info->capabilities.kinds) {
+      kinds[to_string(kind)] = {{"read", caps.read},       {"create", caps.create},
+                                {"update", caps.update},   {"disable", caps.disable},
+                                {"remove", caps.remove},   {"fields", caps.fields},
+                                {"match_keys", caps.match_keys}};
+    }
+    nlohmann::json commands = nlohmann::json::array();
+    for (const auto& c : info->commands) {
+      commands.push_back({{"name", c.name}, {"summary", c.summary}});
+    }
+    j.push_back({{"type", info->type}, {"summary", info->summary}, {"kinds", kinds},
+                 {"commands", commands}});
+  }
+  out << j.dump(2) << "\n";
   return kExitOk;
 }
 

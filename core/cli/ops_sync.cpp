@@ -135,12 +135,24 @@ int run_doctor(Context& ctx, std::ostream& out, std::ostream& err) {
   auto live = open_systems(ctx, err, code);
   if (!live) return code;
   int result = kExitOk;
+  nlohmann::json j = nlohmann::json::array();
   for (auto& sys : live->runtimes) {
     auto st = sys.connector->check();
+    if (!st.ok()) result = kExitUnreachable;
+    if (ctx.json) {
+      nlohmann::json entry = {{"system", sys.name()}, {"type", sys.config->type}, {"ok", st.ok()}};
+      if (!st.ok()) {
+        const Error& e = st.error();
+        entry["error"] = {{"kind", to_string(e.kind)}, {"message", e.message}};
+        if (e.http_status) entry["error"]["http_status"] = *e.http_status;
+      }
+      j.push_back(std::move(entry));
+      continue;
+    }
     out << std::left << std::setw(12) << sys.name() << std::setw(11) << sys.config->type
         << (st.ok() ? "ok" : st.error().describe()) << "\n";
-    if (!st.ok()) result = kExitUnreachable;
   }
+  if (ctx.json) out << j.dump(2) << "\n";
   return result;
 }
 

@@ -51,7 +51,8 @@ class Ambiguous(unittest.TestCase):
             self.assertEqual(result.returncode, 1, "an open conflict needs attention (exit 1)")
             after = summaries(coop)
             listed = coop.run("conflicts", "--json")
-            self.assertEqual(listed.returncode, 0, listed.stderr[-2000:])
+            self.assertEqual(listed.returncode, 1, "an open conflict: exit 1 like the text listing "
+                             + listed.stderr[-2000:])
             mine = [c for c in listed.json if self.email in str(c)]
             self.assertEqual(len(mine), 1, "one open conflict for %s: %s" % (self.email, listed.json))
             self.assertEqual(len(listed.json), 1, "no other conflict: %s" % listed.json)
