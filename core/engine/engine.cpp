@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace coopsync::engine {
 
@@ -53,8 +54,10 @@ Status PassRun::load_blocked() {
 namespace {
 
 // One capacity for all systems: registered registrations of an event never exceed its
-// capacity. The earliest registrations keep their seats; later ones are wait-listed (or
-// refused) per policy, and that status is then written to every system.
+// capacity. A seat once confirmed is kept (`_meta.seated`), so the count never jumps when
+// registrations from several systems arrive in the same second; the others keep their
+// seats by age, and the rest are wait-listed (or refused) per policy, that status then
+// written to every system.
 Status settle_capacity(PassRun& run, store::Store& store, config::FullPolicy policy) {
   auto events = store.snapshots_of(EntityKind::kEvent);
   if (!events.ok()) return std::move(events).error();
@@ -67,11 +70,19 @@ Status settle_capacity(PassRun& run, store::Store& store, config::FullPolicy pol
   if (capacity.empty()) return ok_status();
   auto regs = store.snapshots_of(EntityKind::kRegistration);
   if (!regs.ok()) return std::move(regs).error();
+  const auto seated = [](const store::Snapshot* s) {
+    return s->fields.contains("_meta") && s->fields["_meta"].is_object() && s->fields["_meta"].value("seated", false);
+  };
   std::map<std::string, std::vector<store::Snapshot*>> by_event;
+  std::vector<store::Snapshot*> unseat;  // left their seat (cancelled, deleted): no longer held
   for (auto& r : *regs) {
     if (!r.fields.contains(field::kEvent) || !r.fields[field::kEvent].is_string()) continue;
-    if (r.fields.value(field::kStatus, std::string()) != "registered") continue;
-    if (r.fields.contains("_meta") && r.fields["_meta"].value("deleted", false)) continue;
+    const bool holds = r.fields.value(field::kStatus, std::string()) == "registered" &&
+                       !(r.fields.contains("_meta") && r.fields["_meta"].value("deleted", false));
+    if (!holds) {
+      if (seated(&r)) unseat.push_back(&r);
+      continue;
+    }
     by_event[r.fields[field::kEvent].get<std::string>()].push_back(&r);
   }
   const auto stamp = [](const store::Snapshot* s) {
@@ -80,15 +91,28 @@ Status settle_capacity(PassRun& run, store::Store& store, config::FullPolicy pol
     return std::string();
   };
   return store.transaction([&]() -> Status {
+    for (auto* r : unseat) {
+      store::Snapshot s = *r;
+      s.fields["_meta"].erase("seated");
+      if (auto st = store.put_snapshot(s); !st.ok()) return st;
+    }
     for (auto& [event, list] : by_event) {
       auto cap = capacity.find(event);
-      if (cap == capacity.end() || static_cast<long long>(list.size()) <= cap->second) continue;
+      if (cap == capacity.end()) continue;
       std::stable_sort(list.begin(), list.end(), [&](auto* a, auto* b) {
-        return std::make_pair(stamp(a), a->entity_id) < std::make_pair(stamp(b), b->entity_id);
+        return std::make_tuple(!seated(a), stamp(a), a->entity_id) < std::make_tuple(!seated(b), stamp(b), b->entity_id);
       });
-      for (std::size_t i = static_cast<std::size_t>(std::max<long long>(0, cap->second)); i < list.size(); ++i) {
+      const std::size_t seats = static_cast<std::size_t>(std::max<long long>(0, cap->second));
+      for (std::size_t i = 0; i < list.size(); ++i) {
         store::Snapshot s = *list[i];
+        if (i < seats) {
+          if (seated(list[i])) continue;
+          s.fields["_meta"]["seated"] = true;
+          if (auto st = store.put_snapshot(s); !st.ok()) return st;
+          continue;
+        }
         s.fields[field::kStatus] = policy == config::FullPolicy::kWaitlist ? "waitlisted" : "cancelled";
+        if (s.fields.contains("_meta") && s.fields["_meta"].is_object()) s.fields["_meta"].erase("seated");
         if (auto st = store.put_snapshot(s); !st.ok()) return st;
         store::AuditEntry a;
         a.entity_id = s.entity_id;
@@ -139,6 +163,9 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
     for (EntityKind kind : kAllKinds) {
       if (!run.selected(kind)) continue;
       if (auto st = run.pull_kind(kind); !st.ok()) return st;
+      if (kind == EntityKind::kMembership || kind == EntityKind::kRegistration) {
+        if (auto st = run.repull_for_parked(kind); !st.ok()) return st;
+      }
       if (kind == EntityKind::kRegistration) {
         if (auto st = settle_capacity(run, store_, config_.engine.when_full); !st.ok()) return st;
       }

@@ -24,6 +24,10 @@ class PassRun {
 
   // Pull every selected system for `kind`, resolve and merge each record (durable per page).
   Status pull_kind(EntityKind kind);
+  // Records of `kind` parked this pass for a ref first seen while reading them (Mobilizon
+  // meets persons as participants): read that ref's kind again, then retry them, so they
+  // land in this pass rather than the next.
+  Status repull_for_parked(EntityKind kind);
   // Plan every entity of `kind` against every selected system; returns the entries.
   Result<std::vector<store::OutboxEntry>> plan_kind(EntityKind kind);
   // Carry out due outbox entries of one system.

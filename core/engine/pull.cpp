@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 namespace coopsync::engine {
 
@@ -122,6 +123,34 @@ Status PassRun::pull_kind(EntityKind kind) {
     const auto* pol = sys.policy(kind);
     const auto* cap = sys.capability(kind);
     if (pol == nullptr || cap == nullptr || !pol->read || !cap->read) continue;
+    if (auto st = pull_system(sys, kind); !st.ok()) return st;
+  }
+  return ok_status();
+}
+
+Status PassRun::repull_for_parked(EntityKind kind) {
+  const auto readable = [](const SystemRuntime& s, EntityKind k) {
+    const auto* pol = s.policy(k);
+    const auto* cap = s.capability(k);
+    return pol != nullptr && cap != nullptr && pol->read && cap->read;
+  };
+  for (auto& sys : e_.systems_) {
+    if (!selected(sys) || sys.unavailable || !readable(sys, kind)) continue;
+    auto state = e_.store_.state_for(sys.name());
+    auto parked = nlohmann::json::parse(state->get("parked:" + std::string(to_string(kind))).value_or("{}"),
+                                        nullptr, false);
+    if (!parked.is_object() || parked.empty()) continue;
+    std::set<EntityKind> refs;
+    for (const auto& [ext, r] : parked.items()) {
+      const std::string waits = r.is_object() ? r.value("waits_for", std::string()) : std::string();
+      for (const auto& ref : ref_fields(kind)) {
+        if (waits.rfind(std::string(ref.name) + "=", 0) == 0 && readable(sys, ref.target)) refs.insert(ref.target);
+      }
+    }
+    if (refs.empty()) continue;
+    for (EntityKind k : refs) {
+      if (auto st = pull_system(sys, k); !st.ok()) return st;
+    }
     if (auto st = pull_system(sys, kind); !st.ok()) return st;
   }
   return ok_status();
