@@ -70,10 +70,7 @@ class Json2Transport final : public Transport {
       e.message = what + ": " + e.message;
       return e;
     }
-    if (resp->status != 200) return json2_to_error(*resp, what);
-    auto j = parse_json(*resp, opt_.max_depth, what);
-    if (!j) return std::move(j).error();
-    return from_json(*j);
+    return decode_json2_response(*resp, what, opt_.max_depth);
   }
 
  private:
@@ -83,6 +80,14 @@ class Json2Transport final : public Transport {
 };
 
 }  // namespace
+
+Result<Value> decode_json2_response(const http::Response& response, const std::string& what,
+                                    std::size_t max_depth) {
+  if (response.status != 200) return json2_to_error(response, what);
+  auto j = parse_json(response, max_depth, what);
+  if (!j) return std::move(j).error();
+  return from_json(*j);
+}
 
 Result<ServerVersion> probe_web_version(http::HttpClient& http, const std::string& url,
                                         const TransportOptions& options) {

@@ -68,6 +68,11 @@ TransportPtr make_xmlrpc_transport(http::HttpClient& http, Credentials credentia
 TransportPtr make_json2_transport(http::HttpClient& http, Credentials credentials,
                                   TransportOptions options = {});
 
+// A JSON-2 answer as the transport decodes it: the bare JSON result on 200 (checked for
+// Content-Type and nesting depth before parsing), json2_to_error() otherwise. Pure: no I/O.
+Result<Value> decode_json2_response(const http::Response& response, const std::string& what,
+                                    std::size_t max_depth);
+
 // GET /web/version (Odoo 17+; no credentials): the version, or kNotFound on older servers.
 Result<ServerVersion> probe_web_version(http::HttpClient& http, const std::string& url,
                                         const TransportOptions& options);
