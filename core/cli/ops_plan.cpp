@@ -4,6 +4,7 @@
 
 #include "core/engine/plan_file.hpp"
 #include "core/model/normalize.hpp"
+#include "core/store/lease_holder.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -46,7 +47,7 @@ bool select(const Context& ctx, const std::vector<std::string>& only,
 // One pass at a time per store, as `sync` does.
 struct Lease {
   store::Store& store;
-  std::string holder = "cli:" + std::to_string(::getpid());
+  std::string holder = store::local_holder("cli");  // taken over if we are killed
   bool held = false;
   explicit Lease(store::Store& s) : store(s) {
     auto got = store.try_lease("pass", holder, std::chrono::seconds(3600));
