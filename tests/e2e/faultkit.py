@@ -19,6 +19,7 @@ Odoo edits go through its real XML-RPC API, as the Odoo web client would make th
 """
 import os
 import subprocess
+import time
 import xmlrpc.client
 
 from harness import Cooperative, SimProcess, binary_path
@@ -137,6 +138,17 @@ def tag_of(coop, community):
 def _slug(city):
     from seed import slug
     return slug(city)
+
+
+def next_second():
+    """Waits for the wall clock to enter a new second (an ordering precondition, not a
+    timing assertion); call it before a round of Odoo edits made after passes. Known open bug, kept out of these crash-safety tests: the Odoo
+    connector's cursor resumes after the ids it already read in the newest write_date second,
+    so a record edited again within the second it was read in is missed until it changes in a
+    later second (odoo_connector.cpp, feed(); to fix by re-reading the last second)."""
+    start = int(time.time())
+    while int(time.time()) == start:
+        time.sleep(0.02)
 
 
 def rename(coop, member, new_name):

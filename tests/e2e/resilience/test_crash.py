@@ -30,7 +30,7 @@ E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
 from faultkit import (TunedCooperative, add_member, assert_checks, converge, invariants,  # noqa: E402
-                      move, outbox_clean, rename, report)
+                      move, next_second, outbox_clean, rename, report)
 from harness import binary_path  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
@@ -94,6 +94,7 @@ class CrashAnyMoment(unittest.TestCase):
             while total < KILLS and round_no < 4 * ROUNDS:
                 total += self.kill_loop(coop, rng, max(1, KILLS // ROUNDS), log)
                 # changes made while coopsync may have been killed half-way through
+                next_second()  # see faultkit.next_second: an open bug of the Odoo feed
                 members = facts["members"]
                 for m in rng.sample(members, max(1, len(members) // 20)):
                     rename(coop, m, m["name"] + " R%d" % round_no)

@@ -19,7 +19,8 @@ E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
 from faultkit import (TunedCooperative, add_member, assert_checks, clear_faults, converge,  # noqa: E402
-                      faults, injected, invariants, move, outbox_clean, rename, report)
+                      faults, injected, invariants, move, next_second, outbox_clean, rename,
+                      report)
 from harness import SYSTEMS, binary_path  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
@@ -61,6 +62,7 @@ class FaultSoak(unittest.TestCase):
                 for name in SYSTEMS:
                     hits[name] += injected(coop, name)
                 clear_faults(coop)       # edits by people go through (Odoo's own API)
+                next_second()            # see faultkit.next_second: an open bug of the Odoo feed
                 members = facts["members"]
                 for m in rng.sample(members, 2):
                     rename(coop, m, m["name"] + " S%d" % round_no)
