@@ -1,6 +1,7 @@
 """Outages, crashes and their aftermath, for the resilience tests and scenarios 10-12.
 
-    from faultkit import TunedCooperative, faults, clear_faults, converge, invariants
+    from faultkit import (TunedCooperative, faults, clear_faults, converge, invariants,
+                          assert_converged)
     with TunedCooperative(seed, sim_args={"odoo": ["--odoo-version", "18"]},
                           system_keys={"odoo": {"timeout": "2s"}}) as coop:
         faults(coop, "nextcloud", rate=1.0, kinds=["status:503", "drop"])
@@ -8,6 +9,8 @@
         clear_faults(coop)
         converge(coop)                      # passes until nothing is left to do
         failed = [c for c in invariants(coop, facts) if not c[1]]
+        # or all of it asserted, plus a clean outbox, at the end of a test:
+        assert_converged(self, coop, facts, "seed 42")
 
 TunedCooperative is the harness's Cooperative with per-simulator command-line options and
 extra keys in a system's section of the generated config (retry policy, timeouts).
@@ -289,3 +292,13 @@ def outbox_clean(coop):
 def assert_checks(tc, results, context=""):
     failed = ["%s — %s" % (name, detail) for name, ok, detail in results if not ok]
     tc.assertEqual(failed, [], (context + "\n" if context else "") + "\n".join(failed))
+
+
+def assert_converged(tc, coop, facts, context, max_passes=10):
+    """The end of every resilience test: passes until one has nothing left to do, then each
+    invariant on the servers and a clean outbox; context (the replay seed, what happened)
+    and the last pass are in the failure message. Returns the passes."""
+    runs = converge(coop, max_passes=max_passes)
+    assert_checks(tc, invariants(coop, facts) + [outbox_clean(coop)],
+                  "%s; last pass: %s" % (context, report(runs[-1])))
+    return runs

@@ -29,8 +29,8 @@ import unittest
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from faultkit import (TunedCooperative, add_member, assert_checks, converge, invariants,  # noqa: E402
-                      move, next_second, outbox_clean, rename, report)
+from faultkit import (TunedCooperative, add_member, assert_converged, move,  # noqa: E402
+                      next_second, rename)
 from harness import binary_path  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
@@ -111,9 +111,7 @@ class CrashAnyMoment(unittest.TestCase):
                                rng.choice(facts["communities"]))
                 round_no += 1
             self.assertGreaterEqual(total, KILLS, "seed %d: kills made: %s" % (SEED, log))
-            runs = converge(coop, max_passes=10)
-            context = "seed %d; kills: %s; last pass: %s" % (SEED, log, report(runs[-1]))
-            assert_checks(self, invariants(coop, facts) + [outbox_clean(coop)], context)
+            assert_converged(self, coop, facts, "seed %d; kills: %s" % (SEED, log))
 
 
 if __name__ == "__main__":

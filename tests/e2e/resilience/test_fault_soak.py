@@ -18,9 +18,8 @@ import unittest
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from faultkit import (TunedCooperative, add_member, assert_checks, clear_faults, converge,  # noqa: E402
-                      faults, injected, invariants, move, next_second, outbox_clean, rename,
-                      report)
+from faultkit import (TunedCooperative, add_member, assert_converged, clear_faults,  # noqa: E402
+                      faults, injected, move, next_second, rename, report)
 from harness import SYSTEMS, binary_path  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
@@ -73,9 +72,8 @@ class FaultSoak(unittest.TestCase):
                 add_member(coop, facts, "Nouvelle Soak %d" % round_no,
                            "soak.%d@%s" % (round_no, MAIL_DOMAIN), rng.choice(facts["communities"]))
             self.assertTrue(all(hits.values()), "every system was faulted: %s" % hits)
-            done = converge(coop, max_passes=10)
-            context = "seed %d; passes under faults: %s; last: %s" % (SEED, runs, report(done[-1]))
-            assert_checks(self, invariants(coop, facts) + [outbox_clean(coop)], context)
+            assert_converged(self, coop, facts,
+                             "seed %d; passes under faults: %s" % (SEED, runs))
 
 
 if __name__ == "__main__":

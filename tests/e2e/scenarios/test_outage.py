@@ -13,8 +13,8 @@ import unittest
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from faultkit import (TunedCooperative, add_member, assert_checks, clear_faults, converge,  # noqa: E402
-                      faults, injected, invariants, move, outbox_clean, rename, report)
+from faultkit import (TunedCooperative, add_member, assert_converged, clear_faults,  # noqa: E402
+                      faults, injected, move, rename, report)
 from harness import binary_path  # noqa: E402
 from seed import MAIL_DOMAIN, MATRIX_SERVER, build_seed  # noqa: E402
 
@@ -82,8 +82,7 @@ class Outage(unittest.TestCase):
 
             # --- everything is back -----------------------------------------------------
             clear_faults(coop)
-            converge(coop, max_passes=10)
-            assert_checks(self, invariants(coop, facts) + [outbox_clean(coop)])
+            assert_converged(self, coop, facts, "after the outage")
             nc = coop.state("nextcloud")["users"]
             self.assertEqual(nc["noe.arrive"]["displayname"], "Noé Arrivé")
             self.assertEqual([v["displayname"] for v in nc.values() if v["email"] == m0["email"]],
