@@ -58,18 +58,28 @@ struct EngineHarness {
     return *loaded.config;
   }
 
-  // One pass, everything reopened. `tweak` may adjust options.
-  engine::PassReport pass(engine::PassOptions options = {}) {
+  // The config, the store and the connectors reopened, as a separate CLI run would, and an
+  // engine over them, handed to `use(engine, store, config)`; returns what `use` returns.
+  template <typename Use>
+  auto with_engine(Use&& use) {
     auto cfg = load();
     auto store = store::open_sqlite_store(cfg.store.path);
     REQUIRE(store.ok());
-    auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto logger =
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
     auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
     REQUIRE(live.ok());
     engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
-    auto report = eng.run_pass(options);
-    if (!report.ok()) FAIL(report.error().describe());
-    return *report;
+    return use(eng, **store, static_cast<const config::Config&>(cfg));
+  }
+
+  // One pass, everything reopened; it must succeed.
+  engine::PassReport pass(engine::PassOptions options = {}) {
+    return with_engine([&](engine::Engine& eng, store::Store&, const config::Config&) {
+      auto report = eng.run_pass(options);
+      if (!report.ok()) FAIL(report.error().describe());
+      return *report;
+    });
   }
 
   store::StorePtr open_store() const {

@@ -25,30 +25,28 @@ struct Run {
   std::vector<std::string> differences;  // apply: compare_plans against `planned`
 };
 
-Run run(EngineHarness& h, bool plan, const std::vector<engine::PlanItem>* planned = nullptr) {
+// plan: a dry run that describes its writes; else apply: only what `planned` holds, refused
+// with kConflict when the writes due differ from it. `only_kinds`: limits the pass.
+Run run(EngineHarness& h, bool plan, const std::vector<engine::PlanItem>* planned = nullptr,
+        std::set<EntityKind> only_kinds = {}) {
   Run r;
-  auto cfg = h.load();
-  auto store = store::open_sqlite_store(cfg.store.path);
-  REQUIRE(store.ok());
-  auto logger =
-      std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
-  REQUIRE(live.ok());
-  engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
-  engine::PassOptions options;
-  options.dry_run = plan;
-  options.only_planned = !plan;
-  options.inspect = [&](const std::vector<engine::PlannedWrite>& writes) -> Status {
-    auto items = engine::describe_planned(**store, cfg, writes);
-    if (!items.ok()) return std::move(items).error();
-    r.items = std::move(items).value();
-    if (planned == nullptr) return ok_status();
-    r.differences = engine::compare_plans(*planned, r.items);
-    if (!r.differences.empty()) return make_error(ErrorKind::kConflict, "changed since the plan");
-    return ok_status();
-  };
-  r.report = eng.run_pass(options);
-  if (plan && r.report.ok()) REQUIRE(engine::fill_before(**store, r.items).ok());
+  h.with_engine([&](engine::Engine& eng, store::Store& store, const config::Config& cfg) {
+    engine::PassOptions options;
+    options.dry_run = plan;
+    options.only_planned = !plan;
+    options.only_kinds = std::move(only_kinds);
+    options.inspect = [&](const std::vector<engine::PlannedWrite>& writes) -> Status {
+      auto items = engine::describe_planned(store, cfg, writes);
+      if (!items.ok()) return std::move(items).error();
+      r.items = std::move(items).value();
+      if (planned == nullptr) return ok_status();
+      r.differences = engine::compare_plans(*planned, r.items);
+      if (r.differences.empty()) return ok_status();
+      return make_error(ErrorKind::kConflict, "changed since the plan");
+    };
+    r.report = eng.run_pass(options);
+    if (plan && r.report.ok()) REQUIRE(engine::fill_before(store, r.items).ok());
+  });
   return r;
 }
 
@@ -186,51 +184,19 @@ TEST_CASE("applying a plan leaves pending entries outside it for a later pass") 
   h.erp.add(EntityKind::kPerson, person("Ana", "ana@coop.example"));
   {
     // A pass that plans durably but writes nothing: Ana's create waits in the outbox.
-    auto cfg = h.load();
-    auto store = store::open_sqlite_store(cfg.store.path);
-    REQUIRE(store.ok());
-    auto logger =
-        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
-    REQUIRE(live.ok());
-    engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
     engine::PassOptions options;
     options.apply = false;
     options.only_kinds = {EntityKind::kPerson};
-    REQUIRE(eng.run_pass(options).ok());
+    h.pass(options);
   }
   REQUIRE(outbox_rows(h) == 1);
   // A plan restricted to groups leaves Ana's entry alone.
   h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
-  auto cfg_only_groups = [&](bool plan, const std::vector<engine::PlanItem>* planned) {
-    Run r;
-    auto cfg = h.load();
-    auto store = store::open_sqlite_store(cfg.store.path);
-    REQUIRE(store.ok());
-    auto logger =
-        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
-    auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
-    REQUIRE(live.ok());
-    engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
-    engine::PassOptions options;
-    options.dry_run = plan;
-    options.only_planned = !plan;
-    options.only_kinds = {EntityKind::kGroup};
-    options.inspect = [&](const std::vector<engine::PlannedWrite>& writes) -> Status {
-      auto items = engine::describe_planned(**store, cfg, writes);
-      if (!items.ok()) return std::move(items).error();
-      r.items = std::move(items).value();
-      if (planned != nullptr) r.differences = engine::compare_plans(*planned, r.items);
-      return r.differences.empty() ? ok_status() : make_error(ErrorKind::kConflict, "changed");
-    };
-    r.report = eng.run_pass(options);
-    return r;
-  };
-  auto plan = cfg_only_groups(true, nullptr);
+  auto plan = run(h, true, nullptr, {EntityKind::kGroup});
   REQUIRE(plan.report.ok());
   REQUIRE(plan.items.size() == 1);
   CHECK(plan.items[0].kind == EntityKind::kGroup);
-  auto applied = cfg_only_groups(false, &plan.items);
+  auto applied = run(h, false, &plan.items, {EntityKind::kGroup});
   REQUIRE(applied.report.ok());
   CHECK(h.cloud.live(EntityKind::kGroup).size() == 1);
   CHECK(h.cloud.live(EntityKind::kPerson).empty());  // not in the plan: still waiting

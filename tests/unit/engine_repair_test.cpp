@@ -44,16 +44,11 @@ store::Conflict only_conflict(store::Store& store) {
 }
 
 engine::PassReport forget(EngineHarness& h, const std::string& entity) {
-  auto cfg = h.load();
-  auto store = store::open_sqlite_store(cfg.store.path);
-  REQUIRE(store.ok());
-  auto logger = std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
-  auto live = engine::build_systems(cfg, **store, ConnectorRegistry::instance(), logger);
-  REQUIRE(live.ok());
-  engine::Engine eng(cfg, **store, std::move(live->runtimes), logger);
-  auto report = eng.forget(entity);
-  if (!report.ok()) FAIL(report.error().describe());
-  return *report;
+  return h.with_engine([&](engine::Engine& eng, store::Store&, const config::Config&) {
+    auto report = eng.forget(entity);
+    if (!report.ok()) FAIL(report.error().describe());
+    return *report;
+  });
 }
 }  // namespace
 
