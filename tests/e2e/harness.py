@@ -30,6 +30,7 @@ SOURCE_DIR = os.environ.get("COOPSYNC_SOURCE_DIR") or os.path.dirname(os.path.di
 SIM_DIR = os.path.join(SOURCE_DIR, "tests", "sim")
 PYTHON = "/usr/bin/python3"
 START_TIMEOUT = 60.0   # a loaded 2-core machine; waiting for a port file is not a timed assertion
+WAIT = 90.0            # upper bound of wait_for on a loaded machine; never a timing assertion
 
 SYSTEMS = ("odoo", "nextcloud", "matrix", "mobilizon")
 
@@ -37,6 +38,19 @@ SYSTEMS = ("odoo", "nextcloud", "matrix", "mobilizon")
 def binary_path():
     path = os.environ.get("COOPSYNC_BINARY") or os.path.join(SOURCE_DIR, "build", "coopsync")
     return os.path.abspath(path)
+
+
+def wait_for(cond, what, timeout=WAIT, interval=0.05):
+    """Polls cond() until it returns something true, and returns that; fails (AssertionError
+    naming `what`) after `timeout` seconds. A bound for a loaded machine: what a test asserts
+    is the condition, never how long it took."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("gave up waiting for " + what)
 
 
 class HarnessError(RuntimeError):

@@ -13,15 +13,17 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
-import time
 import unittest
 import urllib.error
 import urllib.request
 
-BINARY = os.path.abspath(os.environ.get("COOPSYNC_BINARY") or os.path.join(
-    os.environ.get("COOPSYNC_SOURCE_DIR", "."), "build", "coopsync"))
-WAIT = 60.0  # upper bound of every wait on a loaded machine; never a timing assertion
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from harness import binary_path, wait_for  # noqa: E402
+
+BINARY = binary_path()
+WAIT = 60.0  # upper bound of a request or an exit on a loaded machine; never a timing assertion
 
 WEBHOOK_SECRET = "whs-7c1f0e2b9a4d4e61b3aa58f0d2c6e913"
 NEW_WEBHOOK_SECRET = "whs-new-5b2d8e7f10a94c3e9d61aa0b7c4f2e88"
@@ -37,16 +39,6 @@ def has_odoo():
     out = subprocess.run([BINARY, "connectors", "list"], stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, timeout=WAIT).stdout.decode()
     return re.search(r"^\s*odoo\b", out, re.M) is not None
-
-
-def wait_for(cond, what):
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("gave up waiting for " + what)
 
 
 class Daemon:

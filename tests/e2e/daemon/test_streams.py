@@ -7,30 +7,16 @@ import os
 import re
 import subprocess
 import sys
-import time
 import unittest
 import urllib.request
 
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from harness import Cooperative, binary_path  # noqa: E402
+from harness import WAIT, Cooperative, binary_path, wait_for  # noqa: E402
 from observe import summaries  # noqa: E402
 from seed import build_seed  # noqa: E402
 import checks  # noqa: E402
-
-WAIT = 90.0  # upper bound of a wait on a loaded machine; never a timing assertion
-
-
-def wait_for(cond, what):
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline:
-        value = cond()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("gave up waiting for " + what)
-
 
 def daemon_config(text, listen_port_file_dir):
     """The harness's config with every system polled hourly and a loopback listener."""
