@@ -1,19 +1,13 @@
-"""The three simulators of one benchmark run (tests/e2e/harness.py's SimProcess), a config,
-a store, and the coopsync binary measured with wait4 (its own wall, CPU and peak RSS)."""
-import json
+"""The three simulators of one benchmark run, a config and a store: the e2e harness's
+Cooperative (tests/e2e/harness.py) with the benchmark's seed and config, and the coopsync
+binary measured with wait4 (its own wall, CPU and peak RSS)."""
 import os
-import resource
-import shutil
 import subprocess
-import sys
-import tempfile
 import time
 
 from . import seed as bench_seed
-from .paths import E2E_DIR, binary_path
-
-sys.path.insert(0, E2E_DIR)
-from harness import SimProcess  # noqa: E402
+from .paths import binary_path
+from harness import Cooperative, parse_json_output  # noqa: E402  (tests/e2e, see paths)
 
 
 class Measured:
@@ -25,17 +19,7 @@ class Measured:
         self.cpu = ru.ru_utime + ru.ru_stime
         self.maxrss_kib = ru.ru_maxrss
         self.stdout, self.stderr = stdout, stderr
-        self.json = None
-        try:
-            self.json = json.loads(stdout)
-        except ValueError:
-            pass
-        for line in ([] if self.json else reversed(stdout.strip().splitlines())):
-            try:
-                self.json = json.loads(line)
-                break
-            except ValueError:
-                continue
+        self.json = parse_json_output(stdout)
 
     def figures(self):
         return {"wall_s": round(self.wall, 3), "cpu_user_s": round(self.user, 3),
@@ -61,47 +45,15 @@ def wait_measured(proc, timeout):
         time.sleep(0.01)
 
 
-class Cluster:
-    """Odoo, Nextcloud and Matrix simulators seeded with `data` (bench seed.build)."""
+class Cluster(Cooperative):
+    """Odoo, Nextcloud and Matrix simulators seeded with `data` (bench seed.build); the
+    harness starts, reads and stops them."""
 
     def __init__(self, data, poll_interval="60s", keep=False, sim_args=None):
-        self.data = data
+        super().__init__(data, keep=keep, systems=bench_seed.SYSTEMS, sim_args=sim_args,
+                         prefix="coopsync-bench-")
         self.poll_interval = poll_interval
-        self.keep = keep
-        self.sim_args = sim_args or {}
-        self.dir = None
-        self.sims = {}
-        self.config_path = None
         self.env = bench_seed.env()
-
-    def __enter__(self):
-        try:
-            return self.start()
-        except BaseException:
-            self.stop()
-            raise
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
-
-    def start(self):
-        self.dir = tempfile.mkdtemp(prefix="coopsync-bench-")
-        for name in bench_seed.SYSTEMS:
-            self.sims[name] = SimProcess(name, self.dir, self.data[name],
-                                         self.sim_args.get(name, ())).start()
-        self.write_config()
-        return self
-
-    def stop(self):
-        for sim in self.sims.values():
-            sim.stop()
-        self.sims = {}
-        if self.dir and not self.keep:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def urls(self):
-        return {name: sim.url for name, sim in self.sims.items()}
 
     def write_config(self, daemon=None):
         self.config_path = os.path.join(self.dir, "coopsync.yaml")
@@ -110,7 +62,8 @@ class Cluster:
                                              self.poll_interval, daemon))
         return self.config_path
 
-    def run(self, *args, timeout=7200):
+    def measure(self, *args, timeout=7200):
+        """Runs `coopsync <args> --config <file>` to its end; returns a Measured."""
         argv = [binary_path()] + list(args) + ["--config", self.config_path]
         out_path = os.path.join(self.dir, "coopsync.out")
         err_path = os.path.join(self.dir, "coopsync.err")
@@ -126,17 +79,6 @@ class Cluster:
             stderr = f.read()
         return Measured(args, proc.returncode, wall, ru, stdout, stderr)
 
-    def state(self, system):
-        return self.sims[system].control("state")
-
     def requests(self):
         """Requests each simulator served (control endpoints excluded)."""
         return {name: sim.control("stats").get("requests", 0) for name, sim in self.sims.items()}
-
-    def reset_stats(self):
-        for sim in self.sims.values():
-            sim.control("stats", method="DELETE")
-
-
-def children_maxrss_mib():
-    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, 1)

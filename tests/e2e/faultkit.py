@@ -20,16 +20,14 @@ exactly once in each system with the final value of each field, in the right gro
 room, each event once everywhere and announced once; nothing left in the outbox.
 Odoo edits go through its real XML-RPC API, as the Odoo web client would make them.
 """
-import os
 import subprocess
 import time
 import xmlrpc.client
 
-from harness import Cooperative, SimProcess, binary_path
-from seed import GROUP_PREFIX, MATRIX_SERVER
+from harness import Cooperative, binary_path
+from seed import GROUP_PREFIX, MATRIX_SERVER, MEMBER_TAG_ID
 
 SECTION_OF = {"odoo": "odoo", "nextcloud": "cloud", "matrix": "chat", "mobilizon": "events"}
-MEMBER_TAG_ID = 50
 
 
 class TunedCooperative(Cooperative):
@@ -38,19 +36,8 @@ class TunedCooperative(Cooperative):
     written under that system's section of the config."""
 
     def __init__(self, seed, sim_args=None, system_keys=None, **kw):
-        super().__init__(seed, **kw)
-        self.sim_args = dict(sim_args or {})
+        super().__init__(seed, sim_args=sim_args, **kw)
         self.system_keys = dict(system_keys or {})
-
-    def start(self):
-        super().start()
-        for name, args in self.sim_args.items():
-            self.sims[name].stop()
-            os.remove(os.path.join(self.dir, name + ".port"))
-            self.sims[name] = SimProcess(name, self.dir, self.seed.get(name, {}), args).start()
-        if self.sim_args:
-            self.write_config()
-        return self
 
     def write_config(self):
         path = super().write_config()

@@ -134,6 +134,24 @@ class SimProcess:
         self.proc = None
 
 
+def parse_json_output(stdout):
+    """What `coopsync ... --json` printed: the whole output as JSON, else (one object a line)
+    the last line that is; None when there is none."""
+    text = stdout.strip()
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    for line in reversed(text.splitlines()):
+        try:
+            return json.loads(line)
+        except ValueError:
+            continue
+    return None
+
+
 class SyncResult:
     """One run of the coopsync binary."""
 
@@ -142,19 +160,7 @@ class SyncResult:
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
-        self.json = None
-        text = stdout.strip()
-        if text:
-            try:
-                self.json = json.loads(text)
-            except ValueError:
-                # --json may print one object per line; keep the last complete one
-                for line in reversed(text.splitlines()):
-                    try:
-                        self.json = json.loads(line)
-                        break
-                    except ValueError:
-                        continue
+        self.json = parse_json_output(stdout)
 
     def __repr__(self):
         return "<coopsync %s: exit %d>" % (" ".join(self.args), self.returncode)
@@ -165,13 +171,19 @@ class Cooperative:
 
     seed: {"odoo": {...}, "nextcloud": {...}, "matrix": {...}, "mobilizon": {...},
            "secrets": {...}, "config": {...}} as built by tests/e2e/seed.py.
+    systems: the simulators to start (scripts/bench starts three); sim_args: {"odoo": [...
+    more simulator options]}; prefix: of the temp dir's name.
     """
 
-    def __init__(self, seed, radicale=False, keep=False, log_level="warn"):
+    def __init__(self, seed, radicale=False, keep=False, log_level="warn", systems=SYSTEMS,
+                 sim_args=None, prefix="coopsync-e2e-"):
         self.seed = seed
         self.use_radicale = radicale
         self.keep = keep or os.environ.get("COOPSYNC_E2E_KEEP") == "1"
         self.log_level = log_level
+        self.systems = tuple(systems)
+        self.sim_args = dict(sim_args or {})
+        self.prefix = prefix
         self.dir = None
         self.sims = {}
         self.radicale = None
@@ -193,10 +205,11 @@ class Cooperative:
         return False
 
     def start(self):
-        self.dir = tempfile.mkdtemp(prefix="coopsync-e2e-")
+        self.dir = tempfile.mkdtemp(prefix=self.prefix)
         atexit.register(self.stop)
-        for name in SYSTEMS:
-            self.sims[name] = SimProcess(name, self.dir, self.seed.get(name, {})).start()
+        for name in self.systems:
+            self.sims[name] = SimProcess(name, self.dir, self.seed.get(name, {}),
+                                         self.sim_args.get(name, ())).start()
         if self.use_radicale:
             sys.path.insert(0, SIM_DIR)
             import radicale as radicale_mod  # tests/sim/radicale.py
@@ -219,9 +232,12 @@ class Cooperative:
             shutil.rmtree(self.dir, ignore_errors=True)
 
     # --- config ---------------------------------------------------------------------
+    def urls(self):
+        return {name: sim.url for name, sim in self.sims.items()}
+
     def write_config(self):
         from seed import render_config  # tests/e2e/seed.py knows the seeded accounts
-        urls = {name: sim.url for name, sim in self.sims.items()}
+        urls = self.urls()
         if self.radicale is not None:
             urls["caldav"] = self.radicale.base_url + "/"
         self.config_path = os.path.join(self.dir, "coopsync.yaml")

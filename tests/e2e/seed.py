@@ -3,7 +3,9 @@
 build_seed(members=400, communities=12, events=60, ...) returns
   {"odoo": <odoo sim seed>, "nextcloud": ..., "matrix": ..., "mobilizon": ...,
    "secrets": {"env": {VAR: value}, ...}, "facts": {what the tests and the report check}}
-and render_config(seed, urls, store_path, log_level) the coopsync YAML for it.
+and render_config(seed, urls, store_path, log_level) the coopsync YAML for it. The pieces
+both are made of (the accounts coopsync uses in each simulator, a partner, the config's
+system sections) are shared with the benchmark's cooperative (bench/coopbench/seed.py).
 
 Members: French names with accents, emails folded to ASCII and unique, phones in national
 format ("06 12 34 56 78"), each tagged "Membre" and one "Communauté <Ville>" tag (the odoo
@@ -33,6 +35,8 @@ EVENT_TITLES = ["Atelier compost", "Assemblée générale", "Café coopératif",
                 "Soirée jeux", "Visite de la ferme", "Conseil d'administration"]
 
 MEMBER_TAG = "Membre"
+MEMBER_TAG_ID = 50          # Odoo res.partner.category ids: the member tag, then one per group
+FIRST_GROUP_TAG_ID = 51
 GROUP_PREFIX = "Communauté "
 MAIL_DOMAIN = "coop.example"
 MATRIX_SERVER = "coop.example"
@@ -60,6 +64,46 @@ def respell(given, family):
     return "%s %s" % (ascii_fold(given), ascii_fold(family).upper())
 
 
+def tag_categories(group_names):
+    """Odoo's partner tags: the member tag, then GROUP_PREFIX + each name, ids from 50 up."""
+    return [{"id": MEMBER_TAG_ID, "name": MEMBER_TAG}] + [
+        {"id": FIRST_GROUP_TAG_ID + i, "name": GROUP_PREFIX + n} for i, n in enumerate(group_names)]
+
+
+def partner(name, email, phone, group_tag_id):
+    """A member as an Odoo res.partner: a person, French, tagged member and one group."""
+    return {"name": name, "email": email, "phone": phone, "is_company": False, "lang": "fr_FR",
+            "category_id": [[6, 0, [MEMBER_TAG_ID, group_tag_id]]]}
+
+
+def odoo_seed(categories, partners):
+    """The Odoo simulator's seed: database coop, its admin holding coopsync's API key."""
+    return {
+        "database": "coop",
+        "languages": [["en_US", "English (US)"], ["fr_FR", "French / Français"]],
+        "users": [{"login": "admin", "password": "admin",
+                   "api_keys": [SECRETS["COOPSYNC_E2E_ODOO_API_KEY"]], "admin": True}],
+        "records": {"res.partner.category": categories, "res.partner": partners},
+    }
+
+
+def nextcloud_seed(users=()):
+    """The Nextcloud simulator's seed: admin (coopsync's app password), then `users`."""
+    admin = {"id": "admin", "password": "admin-login-pass",
+             "app_passwords": [SECRETS["COOPSYNC_E2E_NEXTCLOUD_APP_PASSWORD"]],
+             "groups": ["admin"], "displayname": "admin"}
+    return {"users": [admin] + list(users), "groups": []}
+
+
+def matrix_seed(users=()):
+    """The Matrix simulator's seed: the bridge's admin account (coopsync's token), then
+    `users`; rate limits off, e-mail lookup on."""
+    bridge = {"localpart": "coop_bridge", "admin": True, "displayname": "Coop Bridge",
+              "tokens": [SECRETS["COOPSYNC_E2E_MATRIX_TOKEN"]]}
+    return {"server_name": MATRIX_SERVER, "users": [bridge] + list(users),
+            "rate_limits": {"enabled": False}, "features": {"threepid_lookup": True}}
+
+
 def build_seed(members=400, communities=12, events=60, by_hand=0.1, registrations=True,
                conflict=True, rng_seed=20261121):
     rng = random.Random(rng_seed)
@@ -68,11 +112,8 @@ def build_seed(members=400, communities=12, events=60, by_hand=0.1, registration
              "conflict_email": None, "events": []}
 
     # --- Odoo: tags (Membre + one per community) and partners -------------------------
-    categories = [{"id": 50, "name": MEMBER_TAG}]
-    tag_of = {}
-    for i, city in enumerate(cities):
-        categories.append({"id": 51 + i, "name": GROUP_PREFIX + city})
-        tag_of[slug(city)] = 51 + i
+    categories = tag_categories(cities)
+    tag_of = {slug(city): FIRST_GROUP_TAG_ID + i for i, city in enumerate(cities)}
     partners = []
     used_emails = set()
     used_phones = set()
@@ -90,9 +131,7 @@ def build_seed(members=400, communities=12, events=60, by_hand=0.1, registration
                                                 rng.randrange(100))
         used_phones.add(phone)
         community = slug(cities[i % len(cities)])
-        partners.append({"name": "%s %s" % (given, family), "email": email, "phone": phone,
-                         "is_company": False, "lang": "fr_FR",
-                         "category_id": [[6, 0, [50, tag_of[community]]]]})
+        partners.append(partner("%s %s" % (given, family), email, phone, tag_of[community]))
         facts["members"].append({"name": "%s %s" % (given, family), "given": given,
                                  "family": family, "email": email, "phone": phone,
                                  "community": community})
@@ -100,24 +139,12 @@ def build_seed(members=400, communities=12, events=60, by_hand=0.1, registration
         shared = "famille.guerin@" + MAIL_DOMAIN
         community = slug(cities[0])
         for given in ("Agnès", "Benoît"):
-            partners.append({"name": given + " Guérin", "email": shared, "phone": None,
-                             "is_company": False, "lang": "fr_FR",
-                             "category_id": [[6, 0, [50, tag_of[community]]]]})
+            partners.append(partner(given + " Guérin", shared, None, tag_of[community]))
         facts["conflict_email"] = shared
-    odoo = {
-        "database": "coop",
-        "languages": [["en_US", "English (US)"], ["fr_FR", "French / Français"]],
-        "users": [{"login": "admin", "password": "admin",
-                   "api_keys": [SECRETS["COOPSYNC_E2E_ODOO_API_KEY"]], "admin": True}],
-        "records": {"res.partner.category": categories, "res.partner": partners},
-    }
+    odoo = odoo_seed(categories, partners)
 
     # --- Nextcloud and Matrix: a few members already there, typed by hand --------------
-    nc_users = [{"id": "admin", "password": "admin-login-pass",
-                 "app_passwords": [SECRETS["COOPSYNC_E2E_NEXTCLOUD_APP_PASSWORD"]],
-                 "groups": ["admin"], "displayname": "admin"}]
-    mx_users = [{"localpart": "coop_bridge", "admin": True, "displayname": "Coop Bridge",
-                 "tokens": [SECRETS["COOPSYNC_E2E_MATRIX_TOKEN"]]}]
+    nc_users, mx_users = [], []
     hand_count = int(members * by_hand) if members else 0
     for k, m in enumerate(rng.sample(facts["members"], hand_count)):
         # an id coopsync's rule would not derive (email_localpart): linking must go by email
@@ -130,9 +157,8 @@ def build_seed(members=400, communities=12, events=60, by_hand=0.1, registration
         facts["by_hand"].append({"email": m["email"], "nextcloud_id": hand_id,
                                  "matrix_id": "@%s:%s" % (hand_id, MATRIX_SERVER),
                                  "spelled": spelled})
-    nextcloud = {"users": nc_users, "groups": []}
-    matrix = {"server_name": MATRIX_SERVER, "users": mx_users,
-              "rate_limits": {"enabled": False}, "features": {"threepid_lookup": True}}
+    nextcloud = nextcloud_seed(nc_users)
+    matrix = matrix_seed(mx_users)
 
     # --- Mobilizon: the bridge account, one group per community, events ----------------
     mob = {"settings": {"instance_url": "https://mobilizon.coop.example"},
@@ -203,13 +229,40 @@ def build_seed(members=400, communities=12, events=60, by_hand=0.1, registration
 
 def render_config(seed, urls, store_path, log_level="warn"):
     """The coopsync config for a seeded cooperative; secrets only as ${VAR}."""
-    groups = ", ".join(seed["facts"]["communities"])
     caldav = ""
     if urls.get("caldav"):
         caldav = ("    caldav_url: %s\n    caldav_username: %s\n"
                   "    caldav_password: ${COOPSYNC_E2E_CALDAV_PASSWORD}\n"
                   % (urls["caldav"], seed["secrets"]["caldav_user"]))
-    return """# written by tests/e2e/harness.py for one run; secrets come from the environment
+    return config_text(urls, store_path, log_level=log_level,
+                       mobilizon_groups=seed["facts"]["communities"], cloud_extra=caldav)
+
+
+def config_text(urls, store_path, log_level="warn", mobilizon_groups=None, poll_interval=None,
+                cloud_extra="", top_extra="", written_by="tests/e2e/harness.py"):
+    """A coopsync config over the seeded accounts of Odoo, Nextcloud and Matrix, secrets only
+    as ${VAR}. mobilizon_groups (slugs): events and registrations too, and Mobilizon for
+    those groups; poll_interval: every system's; cloud_extra: more keys of Nextcloud's section;
+    top_extra: more top-level sections (a daemon: section)."""
+    poll = "    poll_interval: %s\n" % poll_interval if poll_interval else ""
+    events = mobilizon_groups is not None
+    mobilizon = ""
+    if events:
+        mobilizon = """  events:
+    type: mobilizon
+{poll}    kinds:
+      group: {{create: false, update: false}}
+      membership: {{}}
+      event: {{owns: [title, description, start, end, timezone, capacity, online_url, visibility]}}
+      registration: {{owns: [status]}}
+    url: {url}
+    email: bridge@{domain}
+    password: ${{COOPSYNC_E2E_MOBILIZON_PASSWORD}}
+    identity: coopsync
+    groups: [{groups}]
+""".format(poll=poll, url=urls["mobilizon"], domain=MAIL_DOMAIN,
+           groups=", ".join(mobilizon_groups))
+    return """# written by {written_by} for one run; secrets come from the environment
 store:
   driver: sqlite
   path: {store}
@@ -224,18 +277,16 @@ engine:
 logging:
   format: text
   level: {log_level}
-systems:
+{top_extra}systems:
   odoo:
     type: odoo
-    kinds:
+{poll}    kinds:
       person:
         owns: [given_name, family_name, email, phone]
       group:
         owns: [name, slug]
       membership: {{}}
-      event: {{}}
-      registration: {{}}
-    url: {odoo}
+{odoo_events}    url: {odoo}
     database: coop
     username: admin
     api_key: ${{COOPSYNC_E2E_ODOO_API_KEY}}
@@ -243,39 +294,29 @@ systems:
     group_prefix: "{group_prefix}"
   cloud:
     type: nextcloud
-    kinds:
+{poll}    kinds:
       person: {{on_delete: disable}}
       group: {{}}
       membership: {{}}
-      event: {{}}
-    url: {nextcloud}
+{cloud_events}    url: {nextcloud}
     username: admin
     app_password: ${{COOPSYNC_E2E_NEXTCLOUD_APP_PASSWORD}}
-{caldav}  chat:
+{cloud_extra}  chat:
     type: matrix
-    kinds:
+{poll}    kinds:
       person: {{on_delete: ignore}}
       group: {{}}
       membership: {{on_delete: delete}}
-      event: {{read: false}}
-    url: {matrix}
+{chat_events}    url: {matrix}
     server_name: {server}
     mode: bot
     admin: true
     access_token: ${{COOPSYNC_E2E_MATRIX_TOKEN}}
-  events:
-    type: mobilizon
-    kinds:
-      group: {{create: false, update: false}}
-      membership: {{}}
-      event: {{owns: [title, description, start, end, timezone, capacity, online_url, visibility]}}
-      registration: {{owns: [status]}}
-    url: {mobilizon}
-    email: bridge@{domain}
-    password: ${{COOPSYNC_E2E_MOBILIZON_PASSWORD}}
-    identity: coopsync
-    groups: [{groups}]
-""".format(store=store_path, log_level=log_level, odoo=urls["odoo"],
-           nextcloud=urls["nextcloud"], matrix=urls["matrix"], mobilizon=urls["mobilizon"],
-           caldav=caldav, server=MATRIX_SERVER, domain=MAIL_DOMAIN, groups=groups,
-           member_tag=MEMBER_TAG, group_prefix=GROUP_PREFIX)
+{mobilizon}""".format(written_by=written_by, store=store_path, log_level=log_level,
+                      top_extra=top_extra, poll=poll, odoo=urls["odoo"],
+                      nextcloud=urls["nextcloud"], matrix=urls["matrix"],
+                      cloud_extra=cloud_extra, server=MATRIX_SERVER, mobilizon=mobilizon,
+                      member_tag=MEMBER_TAG, group_prefix=GROUP_PREFIX,
+                      odoo_events="      event: {}\n      registration: {}\n" if events else "",
+                      cloud_events="      event: {}\n" if events else "",
+                      chat_events="      event: {read: false}\n" if events else "")
