@@ -164,6 +164,7 @@ def models_for(version, languages):
         "location": F("char", "Location"),
         "description": F("html", "Description"),
         "partner_ids": F("many2many", "Attendees", "res.partner"),
+        "categ_ids": F("many2many", "Tags", "calendar.event.type"),
         "attendee_ids": F("one2many", "Participant", "calendar.attendee", stored=False),
         "user_id": F("many2one", "Organizer", "res.users"),
         "privacy": F("selection", "Privacy", selection=[
@@ -203,6 +204,8 @@ def models_for(version, languages):
         "event.tag": ("Event Tag", "id asc", {"name": F("char", "Name", required=True)}),
         "calendar.event": ("Calendar Event", "start desc, id desc", calendar),
         "calendar.attendee": ("Calendar Attendee Information", "id asc", attendee),
+        "calendar.event.type": ("Event Meeting Type", "id asc", {
+            "name": F("char", "Name", required=True)}),
         "res.users": ("User", "name asc, login asc", users),
         "res.groups": ("Access Groups", "name asc", {"name": F("char", "Name", required=True)}),
         "res.company": ("Companies", "id asc", {

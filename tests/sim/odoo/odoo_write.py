@@ -1,6 +1,7 @@
 """create / write / unlink of the simulated ORM, with the model rules Odoo applies
 (defaults, required fields, x2many commands, seat limits, calendar attendees)."""
 import time
+import urllib.parse
 
 from odoo_errors import PyValueError, UserError, ValidationError
 
@@ -190,6 +191,8 @@ class WriteMixin:
             self.check_seats(rec_event=recs[model][rid]["event_id"])
         if model == "calendar.event":
             self.sync_calendar(rid)
+            if self.db.version >= 19 and recs[model][rid]["description"]:
+                self.add_organizer_block(rid)
         if model == "res.users":
             self.db.user_info.setdefault(rid, {"api_keys": [], "admin": False})
 
@@ -229,6 +232,28 @@ class WriteMixin:
             if pid not in have:
                 aid = db.insert("calendar.attendee", {}, self.uid, self.now)
                 attendees[aid].update({"event_id": rid, "partner_id": pid})
+
+    def add_organizer_block(self, rid):
+        """Odoo 19 appends who organises a new meeting and whom to contact to the
+        description it was given (captured: 61 then 62). The contact is the attendee whose
+        calendar.attendee record came first, the organiser's own partner aside."""
+        recs = self.db.records
+        rec = recs["calendar.event"][rid]
+        user = recs["res.users"].get(rec["user_id"])
+        organizer_partner = user["partner_id"] if user else None
+        block = ["<br><strong>Organized by</strong><br>",
+                 recs["res.partner"][organizer_partner]["name"] if user else ""]
+        contact = next((r["partner_id"] for a, r in sorted(recs["calendar.attendee"].items())
+                        if r["event_id"] == rid and r["partner_id"] != organizer_partner), None)
+        if contact is not None:
+            partner = recs["res.partner"][contact]
+            block.append("<br><br><strong>Contact Details</strong><br>%s" % partner["name"])
+            if partner["email"]:
+                block.append('<br><a href="mailto:%s">%s</a>' % (partner["email"], partner["email"]))
+            if partner["phone"]:
+                block.append('<br><a href="tel:%s">%s</a>' % (urllib.parse.quote(partner["phone"]),
+                                                              partner["phone"]))
+        rec["description"] = "<div>%s%s</div>" % (rec["description"], "".join(block))
 
     # --- write / unlink -------------------------------------------------------------
     def write(self, model, ids, vals):

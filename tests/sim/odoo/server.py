@@ -217,7 +217,7 @@ class OdooSim(SimApp):
         env = Env(self.db, 2, {"active_test": False}, user={"admin": True})
         out = {"version": self.version, "database": self.db.name}
         for model in ("res.partner", "res.partner.category", "event.event", "event.tag",
-                      "event.registration", "calendar.event", "res.users"):
+                      "event.registration", "calendar.event", "calendar.event.type", "res.users"):
             ids = sorted(self.db.records[model])
             fields = [f for f in self.db.models[model]["fields"] if f != "password"]
             out[model] = env.read(model, ids, fields)
