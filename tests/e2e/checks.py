@@ -1,8 +1,28 @@
 """Checks on the servers' state (tests/e2e/observe.py summaries) against what the seed
 says should be true, shared by the demo and the scenario tests. Each check is a
-(name, ok, detail) triple; the details say what was observed, for the report."""
+(name, ok, detail) triple; the details say what was observed, for the report.
+assert_checks fails a test with every failed check; assert_quiet_pass runs a pass that
+must find nothing to do."""
 
+from observe import changed_systems, fingerprints
 from seed import MATRIX_SERVER
+
+
+def assert_checks(tc, results, context=""):
+    """Fails the test case tc naming every check of results that did not hold."""
+    failed = ["%s — %s" % (name, detail) for name, ok, detail in results if not ok]
+    tc.assertEqual(failed, [], (context + "\n" if context else "") + "\n".join(failed))
+
+
+def assert_quiet_pass(tc, coop, label):
+    """One more pass, which must find nothing to do: it ran, coopsync counts no write and no
+    server's state changed (observe.fingerprints). Returns its SyncResult."""
+    before = fingerprints(coop)
+    result = coop.sync()
+    assert_checks(tc, [ran(result, label)])
+    tc.assertEqual((result.json or {}).get("writes"), 0, "%s: %s" % (label, result.stdout[-3000:]))
+    tc.assertEqual(changed_systems(before, fingerprints(coop)), [], label)
+    return result
 
 
 def ran(result, label):

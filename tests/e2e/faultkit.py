@@ -24,6 +24,7 @@ import subprocess
 import time
 import xmlrpc.client
 
+from checks import assert_checks
 from harness import Cooperative, binary_path
 from seed import GROUP_PREFIX, MATRIX_SERVER, MEMBER_TAG_ID
 
@@ -274,11 +275,6 @@ def outbox_clean(coop):
             st.returncode == 0 and not left and (st.json or {}).get("open_conflicts") == 0,
             "exit %d; left: %s; open conflicts: %s" % (st.returncode, left,
                                                        (st.json or {}).get("open_conflicts")))
-
-
-def assert_checks(tc, results, context=""):
-    failed = ["%s — %s" % (name, detail) for name, ok, detail in results if not ok]
-    tc.assertEqual(failed, [], (context + "\n" if context else "") + "\n".join(failed))
 
 
 def assert_converged(tc, coop, facts, context, max_passes=10):

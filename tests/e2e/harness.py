@@ -304,6 +304,16 @@ class Cooperative:
         return {name: sim.log_tail() for name, sim in self.sims.items()}
 
 
+def run_tests():
+    """The end of an e2e test file: unittest over the test file, or, without the coopsync
+    binary, "skipped" and exit 77 (what ctest counts as skipped)."""
+    if not os.access(binary_path(), os.X_OK):
+        print("skipped: no coopsync binary at " + binary_path())
+        sys.exit(77)
+    import unittest
+    unittest.main(module="__main__")
+
+
 def secret_values(seed):
     """Every secret value of a seed: tests grep coopsync's output for them."""
     return [v for v in seed["secrets"]["env"].values() if v]

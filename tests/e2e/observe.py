@@ -6,7 +6,7 @@ nothing" is checked on the servers and not only taken from coopsync's own count.
 import hashlib
 import json
 
-MEMBER_TAG_ID = 50   # tests/e2e/seed.py: the "Membre" tag
+from seed import MEMBER_TAG_ID
 
 
 def _m2m_ids(value):

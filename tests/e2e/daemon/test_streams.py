@@ -13,7 +13,7 @@ import urllib.request
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from harness import WAIT, Cooperative, binary_path, wait_for  # noqa: E402
+from harness import Cooperative, WAIT, binary_path, run_tests, wait_for  # noqa: E402
 from observe import summaries  # noqa: E402
 from seed import build_seed  # noqa: E402
 import checks  # noqa: E402
@@ -89,7 +89,4 @@ class Streams(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()

@@ -9,7 +9,7 @@ import unittest
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from harness import binary_path  # noqa: E402
+from harness import run_tests  # noqa: E402
 
 
 class Demo(unittest.TestCase):
@@ -24,7 +24,4 @@ class Demo(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()

@@ -31,7 +31,7 @@ sys.path.insert(0, E2E)
 
 from faultkit import (TunedCooperative, add_member, assert_converged, move,  # noqa: E402
                       next_second, rename)
-from harness import binary_path  # noqa: E402
+from harness import run_tests  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
 MEMBERS = int(os.environ.get("COOPSYNC_CRASH_MEMBERS", "160"))
@@ -115,7 +115,4 @@ class CrashAnyMoment(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()

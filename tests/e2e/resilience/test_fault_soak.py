@@ -20,7 +20,7 @@ sys.path.insert(0, E2E)
 
 from faultkit import (TunedCooperative, add_member, assert_converged, clear_faults,  # noqa: E402
                       faults, injected, move, next_second, rename, report)
-from harness import SYSTEMS, binary_path  # noqa: E402
+from harness import SYSTEMS, run_tests  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
 MOVES = os.environ.get("COOPSYNC_SOAK_MOVES") == "1"
@@ -77,7 +77,4 @@ class FaultSoak(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()

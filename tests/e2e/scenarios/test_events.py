@@ -15,8 +15,8 @@ E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import Cooperative, binary_path  # noqa: E402
-from observe import changed_systems, fingerprints  # noqa: E402
+from checks import assert_checks, assert_quiet_pass  # noqa: E402
+from harness import Cooperative, run_tests  # noqa: E402
 from scenario_apis import (CREATE_EVENT, UPDATE_EVENT, Mobilizon, odoo, unfold,  # noqa: E402
                            vevent_props)
 from seed import GROUP_PREFIX, MATRIX_SERVER, build_seed  # noqa: E402
@@ -32,11 +32,6 @@ EVENT_OPTIONS = {"timezone": "Europe/Paris"}
 # updateEvent resets what it is not sent (Mobilizon 5.1.3): a person's client resends it all
 UPDATE_REST = {"visibility": "PUBLIC", "joinOptions": "FREE", "category": "MEETING",
                "language": "fr", "options": EVENT_OPTIONS}
-
-
-def assert_checks(tc, results):
-    failed = ["%s — %s" % (name, detail) for name, ok, detail in results if not ok]
-    tc.assertEqual(failed, [], "\n".join(failed))
 
 
 class Events(unittest.TestCase):
@@ -64,13 +59,6 @@ class Events(unittest.TestCase):
         rooms = [r for r in coop.state("matrix")["rooms"].values() if alias in r["aliases"]]
         self.assertEqual(len(rooms), 1, alias)
         return rooms[0]["messages"], rooms[0]["raw_messages"]
-
-    def quiet_pass(self, coop, label):
-        fp = fingerprints(coop)
-        result = coop.sync()
-        assert_checks(self, [checks.ran(result, label)])
-        self.assertEqual((result.json or {}).get("writes"), 0, result.stdout[-3000:])
-        self.assertEqual(changed_systems(fp, fingerprints(coop)), [], label)
 
     def test_events_reach_calendar_odoo_mobilizon_and_room_once(self):
         seed = build_seed(members=4, communities=2, events=0, by_hand=0, registrations=False,
@@ -122,7 +110,7 @@ class Events(unittest.TestCase):
             nantes_msgs, _ = self.announcements(coop, "nantes")
             self.assertEqual(len(nantes_msgs), 1, nantes_msgs)
             self.assertIn("2027-07-03 18:30", nantes_msgs[0]["content"]["body"])
-            self.quiet_pass(coop, "pass after the events were spread")
+            assert_quiet_pass(self, coop, "pass after the events were spread")
             edits_before = lyon_msgs[0]["edits"]
 
             # moved a week later, in the afternoon: the same entries change, nothing is added
@@ -143,7 +131,7 @@ class Events(unittest.TestCase):
             self.assertIn("2027-06-19 14:00", lyon_msgs[0]["content"]["body"])
             self.assertEqual(raw[-1]["content"]["m.relates_to"],
                              {"rel_type": "m.replace", "event_id": lyon_msgs[0]["event_id"]})
-            self.quiet_pass(coop, "pass after the move was spread")
+            assert_quiet_pass(self, coop, "pass after the move was spread")
 
             # cancelled in Mobilizon: cancelled in the calendar and in Odoo, announcement edited
             mob.ok(UPDATE_EVENT, dict(UPDATE_REST, eventId=made["id"], status="CANCELLED"))
@@ -162,11 +150,8 @@ class Events(unittest.TestCase):
             nantes_msgs, _ = self.announcements(coop, "nantes")
             self.assertEqual([m["edits"] for m in nantes_msgs], [0])
             self.assertIsNotNone(odoo_id)
-            self.quiet_pass(coop, "pass after the cancellation was spread")
+            assert_quiet_pass(self, coop, "pass after the cancellation was spread")
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()

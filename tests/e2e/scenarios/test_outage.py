@@ -15,7 +15,7 @@ sys.path.insert(0, E2E)
 
 from faultkit import (TunedCooperative, add_member, assert_converged, clear_faults,  # noqa: E402
                       faults, injected, move, rename, report)
-from harness import binary_path  # noqa: E402
+from harness import run_tests  # noqa: E402
 from seed import MAIL_DOMAIN, MATRIX_SERVER, build_seed  # noqa: E402
 
 RETRY = "{max_attempts: 30, initial_backoff: 200ms, max_backoff: 2s}"
@@ -90,7 +90,4 @@ class Outage(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()

@@ -14,9 +14,10 @@ from collections import Counter
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from faultkit import (TunedCooperative, add_member, assert_checks, faults, invariants,  # noqa: E402
-                      outbox_clean, report)
-from harness import binary_path  # noqa: E402
+from checks import assert_checks  # noqa: E402
+from faultkit import (TunedCooperative, add_member, faults, invariants, outbox_clean,  # noqa: E402
+                      report)
+from harness import run_tests  # noqa: E402
 from observe import changed_systems, fingerprints  # noqa: E402
 from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 import checks  # noqa: E402
@@ -116,7 +117,4 @@ class PreviewAndRepair(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()
