@@ -134,7 +134,9 @@ ObjectSpec make_common_system_spec() {
   s.add(fs::integer("max_in_flight")
             .fallback(4)
             .range(1, 64)
-            .describe("Concurrent requests to this system"));
+            .describe("Most requests open at once to this system within a pass (a ceiling "
+                      "the core enforces on every HTTP client it gives the connector; "
+                      "connectors that send in parallel use up to this many)"));
   s.add(fs::integer("batch_size")
             .fallback(100)
             .range(1, 1000)

@@ -47,10 +47,12 @@ Result<LiveSystems> build_systems(const config::Config& config, store::Store& st
     ConnectorContext ctx;
     ctx.name = sys.name;
     ctx.settings = sys.settings;
-    ctx.make_http = [make_http, name = sys.name](const http::ClientOptions& o) {
+    // Every client the connector makes is capped at the system's max_in_flight.
+    ctx.make_http = [make_http, name = sys.name,
+                     limit = static_cast<std::size_t>(sys.max_in_flight)](const http::ClientOptions& o) {
       http::ClientOptions copy = o;
       if (copy.system.empty()) copy.system = name;
-      return make_http(copy);
+      return http::limit_in_flight(make_http(copy), limit);
     };
     ctx.state = live.states.back().get();
     ctx.logger = logger;

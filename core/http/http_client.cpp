@@ -32,6 +32,27 @@ std::vector<Result<Response>> HttpClient::send_all(const std::vector<Request>& r
   return out;
 }
 
+namespace {
+class InFlightLimit final : public HttpClient {
+ public:
+  InFlightLimit(HttpClientPtr inner, std::size_t limit)
+      : inner_(std::move(inner)), limit_(std::max<std::size_t>(1, limit)) {}
+  Result<Response> send(const Request& request) override { return inner_->send(request); }
+  std::vector<Result<Response>> send_all(const std::vector<Request>& requests,
+                                         std::size_t max_in_flight) override {
+    return inner_->send_all(requests, std::min(std::max<std::size_t>(1, max_in_flight), limit_));
+  }
+
+ private:
+  HttpClientPtr inner_;
+  std::size_t limit_;
+};
+}  // namespace
+
+HttpClientPtr limit_in_flight(HttpClientPtr inner, std::size_t max_in_flight) {
+  return std::make_unique<InFlightLimit>(std::move(inner), max_in_flight);
+}
+
 std::optional<std::chrono::milliseconds> parse_retry_after(const std::string& value) {
   if (value.empty()) return std::nullopt;
   if (std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {

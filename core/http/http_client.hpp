@@ -62,6 +62,12 @@ using HttpClientPtr = std::unique_ptr<HttpClient>;
 // verification on by default. Not thread-safe: one client per thread.
 HttpClientPtr make_curl_client(const ClientOptions& options);
 
+// `inner` with a ceiling on concurrency: send_all() never has more than `max_in_flight`
+// requests open at once, whatever its caller asks. The engine puts it in front of every
+// client it hands a connector, so a system's `max_in_flight` key bounds that connector
+// without the connector having to read it.
+HttpClientPtr limit_in_flight(HttpClientPtr inner, std::size_t max_in_flight);
+
 // Shared status -> kind table (so no connector invents its own 429 handling): 401/403 auth,
 // 404/410 not found, 409/412 conflict, 429 rate limited (Retry-After honoured), 408/5xx
 // transient, other 4xx permanent. Returns no error for 2xx/3xx.

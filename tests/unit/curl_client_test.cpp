@@ -116,6 +116,51 @@ TEST_CASE("curl client: send_all answers in input order with bounded concurrency
   }
 }
 
+namespace {
+// The echo server holds each `?gate=N` answer until N requests have been inside it at once;
+// its state says the most it ever held at once: how many the client really had in flight.
+std::vector<http::Request> gated(const SimProcess& sim, int count, int gate) {
+  std::vector<http::Request> batch;
+  for (int i = 0; i < count; ++i) batch.push_back(get(sim, "/g/" + std::to_string(i) + "?gate=" + std::to_string(gate)));
+  return batch;
+}
+int peak(const SimProcess& sim) {
+  auto r = client()->send(get(sim, "/_sim/state"));
+  REQUIRE(r.ok());
+  return nlohmann::json::parse(r->body)["peak"].get<int>();
+}
+void check_all_met(const std::vector<Result<http::Response>>& results) {
+  for (const auto& r : results) {
+    REQUIRE(r.ok());
+    CHECK(nlohmann::json::parse(r->body)["gate_met"] == true);
+  }
+}
+}  // namespace
+
+TEST_CASE("curl client: send_all really has max_in_flight requests open at once") {
+  SimProcess sim({"/usr/bin/python3", coopsync::testing::sim_script("echo")});
+  auto results = client()->send_all(gated(sim, 6, 6), 64);
+  REQUIRE(results.size() == 6);
+  check_all_met(results);
+  CHECK(peak(sim) == 6);
+}
+
+TEST_CASE("limit_in_flight: a system's max_in_flight caps send_all, whatever the caller asks") {
+  SimProcess sim({"/usr/bin/python3", coopsync::testing::sim_script("echo")});
+  auto limited = http::limit_in_flight(client(), 3);
+  auto results = limited->send_all(gated(sim, 9, 3), 64);  // the caller asks for 64
+  REQUIRE(results.size() == 9);
+  check_all_met(results);  // 3 were open together...
+  CHECK(peak(sim) == 3);   // ...and never more
+  // A caller asking for less than the ceiling gets less; plain send() goes through.
+  auto one = http::limit_in_flight(client(), 3)->send_all(gated(sim, 2, 1), 1);
+  check_all_met(one);
+  CHECK(peak(sim) == 3);
+  auto single = limited->send(get(sim, "/plain"));
+  REQUIRE(single.ok());
+  CHECK(nlohmann::json::parse(single->body)["path"] == "/plain");
+}
+
 TEST_CASE("Retry-After parsing: seconds, HTTP date, garbage") {
   CHECK(http::parse_retry_after("120") == std::chrono::milliseconds(120000));
   CHECK_FALSE(http::parse_retry_after("soon"));
