@@ -287,7 +287,8 @@ ExternalRecord OdooConnector::to_record(EntityKind kind, const Value& row, const
   return r;
 }
 
-Result<ChangePage> OdooConnector::changes(EntityKind kind, const std::string& cursor, std::chrono::milliseconds) {
+// The feed of one model; changes() (meetings_sync.cpp) adds calendar.event when enabled.
+Result<ChangePage> OdooConnector::model_changes(EntityKind kind, const std::string& cursor) {
   if (kind == EntityKind::kMembership) return membership_changes(cursor);
   auto f = feed_for(kind);
   if (!f) return std::move(f).error();

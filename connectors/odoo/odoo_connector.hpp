@@ -10,6 +10,7 @@
 // lists everything in scope (full_listing) and then continues from the newest write_date
 // seen when the listing started.
 #include "connectors/odoo/mapping.hpp"
+#include "connectors/odoo/meetings.hpp"
 #include "connectors/odoo/session.hpp"
 #include "connectors/odoo/settings.hpp"
 #include "core/connector/connector.hpp"
@@ -45,6 +46,9 @@ class OdooConnector final : public Connector {
   std::vector<WriteResult> apply(const std::vector<Write>& writes) override;
 
   Session& session() { return session_; }
+  // Meetings (meetings.hpp): calendar.event as events and registrations too. `state` keeps
+  // the attendees last listed (removals are seen by difference); null = kept in memory.
+  void enable_meetings(MeetingSettings meetings, StateStore* state);
 
  private:
   struct Feed {
@@ -87,12 +91,31 @@ class OdooConnector final : public Connector {
   Result<Struct> values_for(EntityKind kind, const Write& w, bool create);
   const std::string& model_of(EntityKind kind) const;
 
+  // meetings (meetings_sync.cpp)
+  Result<ChangePage> model_changes(EntityKind kind, const std::string& cursor);
+  Result<ChangePage> split_changes(EntityKind kind, const std::string& cursor);
+  Result<ChangePage> meeting_changes(EntityKind kind, const std::string& cursor);
+  Result<ChangePage> attendee_records(FeedPage& fp, const std::string& cursor);
+  Result<const std::map<std::int64_t, std::int64_t>*> meeting_tag_groups();
+  Result<Value> meeting_tag_commands(const Write& w, bool create);
+  bool to_meetings(const Write& w) const;  // a write for calendar.event
+  void apply_meetings(const std::vector<Write>& writes, std::vector<WriteResult>& results);
+  void meeting_creates(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results);
+  void meeting_writes(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results);
+  void attendee_writes(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results);
+  std::string state_get(const std::string& key);
+  void state_put(const std::string& key, const std::string& value);
+
   Settings s_;
   http::HttpClientPtr http_;
   Session session_;
   Capabilities caps_;
   std::optional<std::int64_t> member_tag_;
   std::optional<std::map<std::int64_t, std::int64_t>> event_tags_;
+  MeetingSettings meetings_;
+  StateStore* state_ = nullptr;
+  std::map<std::string, std::string> memory_state_;
+  std::optional<std::map<std::int64_t, std::int64_t>> meeting_tags_;
 };
 
 }  // namespace coopsync::odoo

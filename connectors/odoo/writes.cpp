@@ -44,7 +44,7 @@ std::vector<WriteResult> OdooConnector::apply(const std::vector<Write>& writes) 
       std::vector<const Write*> batch;
       std::vector<WriteResult*> out;
       for (std::size_t i = 0; i < writes.size(); ++i) {
-        if (writes[i].kind == kind && writes[i].op == op) {
+        if (writes[i].kind == kind && writes[i].op == op && !to_meetings(writes[i])) {
           batch.push_back(&writes[i]);
           out.push_back(&results[i]);
           results[i].external_id = writes[i].external_id;
@@ -62,6 +62,7 @@ std::vector<WriteResult> OdooConnector::apply(const std::vector<Write>& writes) 
       }
     }
   }
+  if (meetings_.enabled) apply_meetings(writes, results);  // calendar.event (meetings_sync.cpp)
   return results;
 }
 
