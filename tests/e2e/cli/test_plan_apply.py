@@ -20,7 +20,8 @@ import xmlrpc.client
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from harness import Cooperative, binary_path, secret_values  # noqa: E402
+from checks import assert_checks  # noqa: E402
+from harness import Cooperative, binary_path, run_tests, secret_values  # noqa: E402
 from observe import changed_systems, fingerprints, summaries  # noqa: E402
 from seed import build_seed  # noqa: E402
 import checks  # noqa: E402
@@ -55,10 +56,6 @@ def planned(doc):
 
 
 class PlanApply(unittest.TestCase):
-    def assert_checks(self, results):
-        failed = ["%s — %s" % (name, detail) for name, ok, detail in results if not ok]
-        self.assertEqual(failed, [], "\n".join(failed))
-
     def no_secret(self, seed, *results):
         for r in results:
             for s in secret_values(seed):
@@ -108,7 +105,7 @@ class PlanApply(unittest.TestCase):
             done = sorted((p["system"], p["op"], p["kind"]) for p in applied.json["planned"])
             self.assertEqual(done, sorted((s, w["op"], w["kind"]) for s, w in writes))
             after = summaries(coop)
-            self.assert_checks(checks.people(after, facts, seed) + checks.groups(after, facts))
+            assert_checks(self, checks.people(after, facts, seed) + checks.groups(after, facts))
             nc_users = [u for u in after["nextcloud"]["users"].values()
                         if (u.get("email") or "") in emails]
             self.assertEqual(len(nc_users), len(emails), "one Nextcloud account per planned create")
@@ -202,7 +199,4 @@ class PlanApply(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    if not os.access(binary_path(), os.X_OK):
-        print("skipped: no coopsync binary at " + binary_path())
-        sys.exit(77)
-    unittest.main()
+    run_tests()
