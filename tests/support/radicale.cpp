@@ -1,6 +1,7 @@
 #include "tests/support/radicale.hpp"
 
 #include "tests/support/fixtures.hpp"
+#include "tests/support/sim_process.hpp"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -125,19 +126,6 @@ RadicaleServer::~RadicaleServer() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-void RadicaleServer::stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
-}
+void RadicaleServer::stop() { terminate_child(pid_, std::chrono::seconds(2)); }
 
 }  // namespace coopsync::testing

@@ -57,19 +57,22 @@ SimProcess::SimProcess(std::vector<std::string> argv) {
 
 SimProcess::~SimProcess() { stop(); }
 
-void SimProcess::stop() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGTERM);
-  for (int i = 0; i < 50; ++i) {
-    if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-      pid_ = -1;
+void SimProcess::stop() { terminate_child(pid_, std::chrono::seconds(1)); }
+
+void terminate_child(pid_t& pid, std::chrono::milliseconds grace) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  const auto step = std::chrono::milliseconds(20);
+  for (auto waited = std::chrono::milliseconds(0); waited < grace; waited += step) {
+    if (waitpid(pid, nullptr, WNOHANG) == pid) {
+      pid = -1;
       return;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::this_thread::sleep_for(step);
   }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  pid = -1;
 }
 
 }  // namespace coopsync::testing

@@ -2,6 +2,7 @@
 // Starts a simulator (tests/sim/<name>/server.py) or any server that prints
 // "LISTENING <port>" as its first stdout line, on 127.0.0.1 with a free port, and stops it
 // (SIGTERM, then SIGKILL) when the object goes away. For C++ integration tests.
+#include <chrono>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -29,5 +30,9 @@ class SimProcess {
 
 // Path of a simulator script: $COOPSYNC_SOURCE_DIR/tests/sim/<name>/server.py
 std::string sim_script(const std::string& name);
+
+// Stops a server a test started: SIGTERM, SIGKILL if it has not exited within `grace`, and
+// reaps it; sets pid to -1. Nothing to do when pid <= 0.
+void terminate_child(pid_t& pid, std::chrono::milliseconds grace);
 
 }  // namespace coopsync::testing

@@ -3,7 +3,6 @@
 // often the group is applied, the configured access restored, "none" honoured, and a share
 // Nextcloud silently ignores reported instead of taken for done.
 #include "tests/integration/nextcloud/nc_env.hpp"
-#include "tests/support/radicale.hpp"
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -112,17 +111,10 @@ TEST_CASE("a share Nextcloud ignores (group sharing disabled) is an error, not a
 }
 
 TEST_CASE("calendar sharing is skipped on a CalDAV server without it (Radicale)") {
-  if (!testing::RadicaleServer::available()) {
-    MESSAGE("radicale is not installed: skipped");
-    return;
-  }
+  auto rad = start_radicale();
+  if (!rad) return;
   SimEnv env;
-  testing::RadicaleServer rad(std::map<std::string, std::string>{{"coop", "coop-caldav-secret"}});
-  auto s = env.settings();
-  s.caldav_url = rad.base_url() + "/";
-  s.caldav_username = "coop";
-  s.caldav_password = "coop-caldav-secret";
-  auto conn = env.connector(s);
+  auto conn = env.connector(with_caldav(env.settings(), *rad));
   auto made = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
                                           Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g1"));
   REQUIRE_MESSAGE(!made.error.has_value(), made.error->describe());

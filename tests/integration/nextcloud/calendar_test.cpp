@@ -2,7 +2,6 @@
 // conflicts and deletions: against a real Radicale started by the test, and against the
 // Nextcloud simulator where Nextcloud behaves differently (unknown tokens, 405 vs 409).
 #include "tests/integration/nextcloud/nc_env.hpp"
-#include "tests/support/radicale.hpp"
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -145,20 +144,13 @@ void calendar_scenario(Connector& conn, CalBackend& be) {
 }  // namespace
 
 TEST_CASE("calendar sync against a real Radicale") {
-  if (!testing::RadicaleServer::available()) {
-    MESSAGE("radicale is not installed: skipped");
-    return;
-  }
+  auto rad = start_radicale();
+  if (!rad) return;
   SimEnv env;
-  testing::RadicaleServer rad(std::map<std::string, std::string>{{"coop", "coop-caldav-secret"}});
-  auto s = env.settings();
-  s.caldav_url = rad.base_url() + "/";
-  s.caldav_username = "coop";
-  s.caldav_password = "coop-caldav-secret";
-  auto conn = env.connector(s);
+  auto conn = env.connector(with_caldav(env.settings(), *rad));
   REQUIRE(conn->check().ok());
-  CalBackend be{&env, rad.base_url() + "/coop/", "coop", "coop-caldav-secret",
-                rad.base_url() + "/coop/group-lyon/"};
+  CalBackend be{&env, rad->base_url() + "/coop/", kRadicaleUser, kRadicalePassword,
+                rad->base_url() + "/coop/group-lyon/"};
   calendar_scenario(*conn, be);
   // Radicale's MKCALENDAR on an existing calendar is 409 <resource-must-be-null/>: still adopted.
   auto again = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,

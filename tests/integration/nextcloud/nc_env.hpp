@@ -5,6 +5,7 @@
 #include "connectors/nextcloud/nextcloud_connector.hpp"
 #include "core/http/http_client.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/radicale.hpp"
 #include "tests/support/sim_process.hpp"
 
 #include <doctest/doctest.h>
@@ -12,6 +13,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -98,6 +100,28 @@ class SimEnv {
   std::unique_ptr<SimProcess> sim_;
   http::HttpClientPtr raw_;
 };
+
+inline const char* kRadicaleUser = "coop";
+inline const char* kRadicalePassword = "coop-caldav-secret";
+
+// A real Radicale with the user kRadicaleUser; null, and the test says it is skipped, where
+// Radicale is not installed.
+inline std::unique_ptr<RadicaleServer> start_radicale() {
+  if (!RadicaleServer::available()) {
+    MESSAGE("radicale is not installed: skipped");
+    return nullptr;
+  }
+  return std::make_unique<RadicaleServer>(
+      std::map<std::string, std::string>{{kRadicaleUser, kRadicalePassword}});
+}
+
+// `s` with CalDAV on `rad` instead of the simulator.
+inline nextcloud::Settings with_caldav(nextcloud::Settings s, const RadicaleServer& rad) {
+  s.caldav_url = rad.base_url() + "/";
+  s.caldav_username = kRadicaleUser;
+  s.caldav_password = kRadicalePassword;
+  return s;
+}
 
 inline Write make_write(EntityKind kind, WriteOp op, Fields fields, std::string external_id = "",
                         std::string entity_id = "", std::string version = "") {
