@@ -1,6 +1,9 @@
 #include "connectors/odoo/odoo_connector.hpp"
 
+#include "core/model/normalize.hpp"
+
 #include <algorithm>
+#include <chrono>
 
 namespace coopsync::odoo {
 
@@ -27,6 +30,14 @@ Array concat(Array a, const Array& b) {
 std::string write_date_of(const Value& row) {
   const Value* w = row.find("write_date");
   return w && w->as_string() ? *w->as_string() : std::string();
+}
+
+// `seconds` before an Odoo datetime, not before the epoch.
+std::string seconds_before(const std::string& odoo, int seconds) {
+  auto t = parse_instant(odoo);
+  if (!t) return odoo;
+  const auto earlier = *t - std::chrono::seconds(seconds);
+  return earlier.time_since_epoch().count() <= 0 ? kEpoch : format_odoo_datetime(earlier);
 }
 
 std::vector<std::string> with_write_date(std::vector<std::string> fields) {
@@ -60,7 +71,11 @@ std::string Cursor::encode() const {
   if (full) {
     j = {{"full", true}, {"after", after}, {"start", start}};
   } else {
-    j = {{"write_date", second}, {"ids", seen}};
+    j = {{"since", since}};
+    if (!second.empty()) {
+      j["write_date"] = second;
+      j["ids"] = seen;
+    }
   }
   return j.dump();
 }
@@ -75,10 +90,19 @@ Result<Cursor> Cursor::decode(const std::string& text) {
       c.start = j.at("start").get<std::string>();
       return c;
     }
-    if (j.is_object() && j.contains("write_date")) {
-      c.second = j.at("write_date").get<std::string>();
-      c.seen = j.at("ids").get<std::vector<std::int64_t>>();
-      if (odoo_next_second(c.second)) return c;
+    if (j.is_object() && j.contains("since")) {
+      c.since = j.at("since").get<std::string>();
+      if (j.contains("write_date")) {
+        c.second = j.at("write_date").get<std::string>();
+        c.seen = j.at("ids").get<std::vector<std::int64_t>>();
+      }
+      if (odoo_next_second(c.since) && (c.second.empty() || odoo_next_second(c.second))) return c;
+    } else if (j.is_object() && j.contains("write_date")) {
+      // Stored before the overlap: the newest second read and its ids. Read that second
+      // again (and the overlap before it) rather than trust the ids.
+      c.since = j.at("write_date").get<std::string>();
+      j.at("ids").get<std::vector<std::int64_t>>();
+      if (odoo_next_second(c.since)) return c;
     }
   } catch (const nlohmann::json::exception&) {
   }
@@ -238,14 +262,21 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
       next.after = *out.rows.back().find("id")->as_int();
       next.start = c.start;
     } else {
-      next.second = c.start;
+      next.since = c.start;
     }
     out.page.cursor = next.encode();
     return out;
   }
-  const auto next_second = odoo_next_second(c.second);
-  Array domain{leaf("write_date", ">=", Value(c.second)), Value("|"),
-               leaf("write_date", ">=", Value(*next_second)), leaf("id", "not in", Value(ids_value(c.seen)))};
+  Array domain;
+  if (c.second.empty()) {
+    // A new pass: from the overlap before the newest second the last pass read.
+    domain = {leaf("write_date", ">=", Value(seconds_before(c.since, s_.cursor_overlap_seconds)))};
+  } else {
+    // The next page of this pass: strictly after what it read, at second precision.
+    domain = {leaf("write_date", ">=", Value(c.second)), Value("|"),
+              leaf("write_date", ">=", Value(*odoo_next_second(c.second))),
+              leaf("id", "not in", Value(ids_value(c.seen)))};
+  }
   auto rows = session_.search_read(f.model, domain, f.fields, {0, page, "write_date asc, id asc", false});
   if (!rows) return std::move(rows).error();
   out.rows = std::move(*rows);
@@ -256,7 +287,7 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     if (!live) return std::move(live).error();
     out.in_scope.insert(live->begin(), live->end());
   }
-  Cursor next{false, 0, "", c.second, c.seen};
+  Cursor next = c;
   for (const auto& r : out.rows) {
     const std::string w = write_date_of(r);
     if (w.empty()) continue;
@@ -267,6 +298,13 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     next.seen.push_back(*r.find("id")->as_int());
   }
   out.page.has_more = static_cast<int>(out.rows.size()) == page;
+  if (!out.page.has_more) {
+    // The pass is done: the next one starts again from the newest second it read (never
+    // earlier than this one did, so idle passes do not drift back).
+    next.since = std::max(next.since, next.second);
+    next.second.clear();
+    next.seen.clear();
+  }
   out.page.cursor = next.encode();
   return out;
 }

@@ -3,12 +3,18 @@
 // (partner tags or a configured model), memberships (partner.category_id), events
 // (event.event) and registrations (event.registration), over XML-RPC or JSON-2.
 //
-// changes() pages by (write_date, id): Odoo shows write_date to the second while it
-// orders by the real timestamp, so records written in the same second are not in id
-// order. The cursor keeps the second last seen and the ids already listed in it; the next
-// page asks for "written in that second and not listed yet, or later". A cursor of ""
-// lists everything in scope (full_listing) and then continues from the newest write_date
-// seen when the listing started.
+// changes() pages by (write_date, id). Odoo shows write_date to the second (the start of
+// the writing transaction) while it orders by the real timestamp, so records written in the
+// same second are not in id order: within a pass, the cursor keeps the newest second read
+// and the ids already listed in it, and the next page asks for "written in that second and
+// not listed yet, or later" (keyset paging that is exact at second precision). When a pass
+// has read everything, the cursor keeps only the newest second seen (`since`), and the next
+// pass starts cursor_overlap_seconds before it: a record edited again in the second it was
+// read (write_date unchanged), or written by a transaction that began before that second
+// and committed after the read, is read again. Re-read records that did not change are no
+// news to the engine (it merges against the snapshot and what the link says the system
+// holds). A cursor of "" lists everything in scope (full_listing) and then continues from
+// the newest write_date seen when the listing started.
 #include "connectors/odoo/mapping.hpp"
 #include "connectors/odoo/meetings.hpp"
 #include "connectors/odoo/session.hpp"
@@ -28,8 +34,12 @@ struct Cursor {
   bool full = false;          // in the full listing phase
   std::int64_t after = 0;     // full listing: last id listed
   std::string start;          // full listing: newest write_date when it began
-  std::string second;         // incremental: the write_date second last seen
-  std::vector<std::int64_t> seen;  // incremental: ids already listed in that second
+  std::string since;          // incremental: newest write_date second read by earlier passes
+  std::string second;         // within a pass: newest second read so far ("" = pass not begun)
+  std::vector<std::int64_t> seen;  // within a pass: ids already listed in that second
+  // {"full", "after", "start"} or {"since"[, "write_date", "ids"]}. The form stored before
+  // the overlap, {"write_date", "ids"} alone, decodes as since = write_date: read again
+  // from that second.
   std::string encode() const;
   static Result<Cursor> decode(const std::string& text);
 };

@@ -19,6 +19,11 @@ config::ObjectSpec settings_spec() {
   s.add(fs::duration("timeout").fallback("60s").describe("Per-request timeout"));
   s.add(fs::integer("page_size").fallback(500).range(1, 10000).describe(
       "Records per search_read page (always with an explicit field list)"));
+  s.add(fs::integer("cursor_overlap_seconds").fallback(2).range(0, 3600).describe(
+      "Each pass reads again from this many seconds before the newest write_date the last "
+      "pass saw, besides that second itself: write_date has second precision and is the start "
+      "of the writing transaction, so an edit made in the second of a read, or committed by a "
+      "transaction that began before it, is still seen. Unchanged re-read records write nothing"));
   s.add(fs::string("member_tag").fallback("").describe(
       "Partner tag that puts a partner in scope as a person (e.g. Membre); empty: every "
       "individual partner. Partners created by coopsync get it"));
@@ -81,6 +86,9 @@ Result<Settings> parse_settings(const nlohmann::json& section, const std::string
   }
   if (section.contains("page_size") && section["page_size"].is_number_integer()) {
     s.page_size = section["page_size"].get<int>();
+  }
+  if (section.contains("cursor_overlap_seconds") && section["cursor_overlap_seconds"].is_number_integer()) {
+    s.cursor_overlap_seconds = section["cursor_overlap_seconds"].get<int>();
   }
   if (section.contains("batch_size") && section["batch_size"].is_number_integer()) {
     s.batch_size = section["batch_size"].get<int>();

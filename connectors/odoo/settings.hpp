@@ -21,6 +21,9 @@ struct Settings {
   Protocol protocol = Protocol::kAuto;
   std::chrono::milliseconds timeout{60000};
   int page_size = 500;
+  // A pass reads again from this many seconds before the newest write_date the previous
+  // pass saw (same-second edits, transactions that committed after the read).
+  int cursor_overlap_seconds = 2;
   int batch_size = 100;
   std::string member_tag;    // persons in scope carry this res.partner.category name ("" = all)
   Array person_domain;       // extra domain on res.partner

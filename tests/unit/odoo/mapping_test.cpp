@@ -103,19 +103,47 @@ TEST_CASE("an event's group is the one group whose event tag it carries") {
 }
 
 TEST_CASE("cursors round-trip and garbage is refused") {
-  Cursor full{true, 500, "2026-11-21 12:00:00", "", {}};
+  Cursor full;
+  full.full = true;
+  full.after = 500;
+  full.start = "2026-11-21 12:00:00";
   auto f = Cursor::decode(full.encode());
   REQUIRE(f.ok());
   CHECK(f->full);
   CHECK(f->after == 500);
   CHECK(f->start == "2026-11-21 12:00:00");
-  Cursor inc{false, 0, "", "2026-11-21 12:00:01", {7, 9}};
-  auto i = Cursor::decode(inc.encode());
+  // Within a pass: where the last pass ended, and the keyset position of this one.
+  Cursor mid;
+  mid.since = "2026-11-21 12:00:00";
+  mid.second = "2026-11-21 12:00:01";
+  mid.seen = {7, 9};
+  auto i = Cursor::decode(mid.encode());
   REQUIRE(i.ok());
   CHECK_FALSE(i->full);
+  CHECK(i->since == "2026-11-21 12:00:00");
+  CHECK(i->second == "2026-11-21 12:00:01");
   CHECK(i->seen == std::vector<std::int64_t>{7, 9});
+  // Between passes: only the newest second read.
+  Cursor between;
+  between.since = "2026-11-21 12:00:01";
+  auto b = Cursor::decode(between.encode());
+  REQUIRE(b.ok());
+  CHECK(b->since == "2026-11-21 12:00:01");
+  CHECK(b->second.empty());
+  CHECK(b->seen.empty());
   CHECK(Cursor::decode("nonsense").error().kind == ErrorKind::kInvalidInput);
   CHECK_FALSE(Cursor::decode(R"({"write_date": "yesterday", "ids": []})").ok());
+  CHECK_FALSE(Cursor::decode(R"({"since": "yesterday"})").ok());
+  CHECK_FALSE(Cursor::decode(R"({"since": "2026-11-21 12:00:01", "write_date": "x", "ids": []})").ok());
+}
+
+TEST_CASE("a cursor stored before the overlap reads its second again, ignoring its ids") {
+  auto old = Cursor::decode(R"({"write_date": "2026-11-21 12:00:01", "ids": [7, 9]})");
+  REQUIRE(old.ok());
+  CHECK_FALSE(old->full);
+  CHECK(old->since == "2026-11-21 12:00:01");
+  CHECK(old->second.empty());  // a new pass: from that second (and the overlap), all ids
+  CHECK(old->seen.empty());
 }
 
 }  // namespace
