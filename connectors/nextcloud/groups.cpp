@@ -183,6 +183,8 @@ WriteResult NextcloudConnector::apply_group(const Write& w) {
     if (!reply) return failed(std::move(reply).error(), gid);
     if (reply->ocs_status == 102) {
       out.adopted = true;  // 06: it exists; make it ours
+      out.matched_key = "id";  // its group id (from slug or name) was taken
+      out.matched_value = gid;
     } else if (!reply->ok()) {
       http::Response none;
       return failed(ocs_error(*reply, none, "create group " + gid), gid);

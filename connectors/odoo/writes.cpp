@@ -231,6 +231,20 @@ void OdooConnector::create_records(EntityKind kind, const std::vector<const Writ
     } else {
       results[i]->external_id = std::to_string(it->second);
       results[i]->adopted = true;
+      // What adopt() matched on, recorded in the link (`coopsync links show`).
+      const Fields& f = writes[i]->fields;
+      auto& r = *results[i];
+      switch (kind) {
+        case EntityKind::kPerson: r.matched_key = field::kEmail, r.matched_value = lower(text(f, field::kEmail)); break;
+        case EntityKind::kGroup: r.matched_key = field::kName, r.matched_value = text(f, field::kName); break;
+        case EntityKind::kEvent:
+          r.matched_key = "title+start", r.matched_value = text(f, field::kTitle) + " " + text(f, field::kStart);
+          break;
+        case EntityKind::kRegistration:
+          r.matched_key = "person+event", r.matched_value = text(f, field::kPerson) + "+" + text(f, field::kEvent);
+          break;
+        default: break;
+      }
       if (kind == EntityKind::kPerson) adopted_partners.push_back(it->second);
     }
   }

@@ -65,6 +65,11 @@ struct WriteResult {
   std::string external_id;     // created or adopted record
   std::string version;         // version after the write, when the system returns it
   bool adopted = false;        // a create found the record already there and linked it
+  // When adopted: what found it, so an operator can see why two records were joined. The
+  // key ("email", "slug", "marker" for our own entity marker...) and its value there. The
+  // link records "adopted:<key>" and the value; left empty, just "adopted".
+  std::string matched_key;
+  std::string matched_value;
 };
 
 struct KindCapabilities {

@@ -169,7 +169,11 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
         // An adopted record may differ from our projection: hold no hashes, so the next
         // pull reads it as first sight and the merge rules decide field by field.
         link.hash = r.adopted ? std::string() : encode_hashes(written);
-        link.rule = r.adopted ? "adopted" : "created";
+        link.rule = "created";
+        if (r.adopted) {  // what found it, for `coopsync links show`
+          link.rule = r.matched_key.empty() ? "adopted" : "adopted:" + r.matched_key;
+          link.matched_value = r.matched_value;
+        }
         auto st = e_.store_.insert_link(link);
         if (!st.ok()) {
           if (st.error().kind != ErrorKind::kConflict) return st;
@@ -185,6 +189,7 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
           return e_.store_.mark_done(entry.id);
         }
         audit.details["external_id"] = r.external_id;
+        if (r.adopted) audit.details["matched"] = {{"rule", link.rule}, {"value", link.matched_value}};
         r.adopted ? ++rep.adopted : ++rep.created;
         break;
       }

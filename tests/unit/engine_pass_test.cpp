@@ -53,6 +53,37 @@ TEST_CASE("already there: a cloud account with the same email is linked, not dup
   CHECK((*link)->matched_value == "ana.martin@coop.example");
 }
 
+TEST_CASE("adopt-before-create: the link and the audit say which key found the record") {
+  EngineHarness h;
+  // The cloud's people are not read, so the engine plans a create there; the create finds
+  // the account already there by its email and adopts it.
+  h.cloud_person_policy = "{read: false, on_delete: disable}";
+  h.erp.add(EntityKind::kPerson, ana());
+  h.cloud.add(EntityKind::kPerson, {{"display_name", "ana m."}, {"email", "ana.martin@coop.example"}, {"active", true}});
+  auto report = h.pass();
+  CHECK(report.systems["cloud"].adopted == 1);
+  CHECK(report.systems["cloud"].created == 0);
+  auto people = h.cloud.live(EntityKind::kPerson);
+  REQUIRE(people.size() == 1);
+
+  auto store = h.open_store();
+  auto link = store->find_link("cloud", EntityKind::kPerson, people.begin().key());
+  REQUIRE(link.ok());
+  REQUIRE(link->has_value());
+  CHECK((*link)->rule == "adopted:email");
+  CHECK((*link)->matched_value == "ana.martin@coop.example");
+  auto audit = store->audit_of((*link)->entity_id);
+  REQUIRE(audit.ok());
+  bool found = false;
+  for (const auto& a : *audit) {
+    if (a.to_system != "cloud" || a.action != "create") continue;
+    found = true;
+    CHECK(a.details["matched"]["rule"] == "adopted:email");
+    CHECK(a.details["matched"]["value"] == "ana.martin@coop.example");
+  }
+  CHECK(found);
+}
+
 TEST_CASE("ambiguous: two ERP partners sharing an email raise a conflict and nothing is created") {
   EngineHarness h;
   h.erp.add(EntityKind::kPerson, ana());

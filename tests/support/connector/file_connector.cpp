@@ -150,9 +150,16 @@ class FileConnector final : public Connector {
         for (auto& [id, rec] : recs.items()) {
           if (rec["deleted"].get<bool>()) continue;
           bool same = rec.value("entity", "") == w.entity_id;
-          if (!same && w.kind == EntityKind::kPerson && w.fields.contains(field::kEmail) &&
-              !w.fields[field::kEmail].is_null()) {
+          if (same) {
+            r.matched_key = "marker";
+            r.matched_value = w.entity_id;
+          } else if (w.kind == EntityKind::kPerson && w.fields.contains(field::kEmail) &&
+                     !w.fields[field::kEmail].is_null()) {
             same = rec["fields"].value(field::kEmail, nlohmann::json()) == w.fields[field::kEmail];
+            if (same) {
+              r.matched_key = field::kEmail;
+              r.matched_value = w.fields[field::kEmail].get<std::string>();
+            }
           }
           if (same) {
             r.external_id = id;
