@@ -282,6 +282,14 @@ Result<ParsedEvent> parse_ics(std::string_view ics, const std::string& what,
     }
   }
   f[field::kStatus] = status;
+  if (icalproperty* lm = icalcomponent_get_first_property(ev, ICAL_LASTMODIFIED_PROPERTY)) {
+    const icaltimetype t = icalproperty_get_lastmodified(lm);
+    if (!icaltime_is_null_time(t) && !icaltime_is_date(t)) {
+      const icaltimezone* zone = t.zone != nullptr ? t.zone : icaltimezone_get_utc_timezone();
+      const auto secs = icaltime_as_timet_with_zone(t, zone);
+      out.last_modified = format_instant(Instant(std::chrono::seconds(secs)));
+    }
+  }
   for (const char* k : {field::kDescription, field::kLocation, field::kOnlineUrl}) {
     if (f[k].get_ref<const std::string&>().empty()) f[k] = nullptr;
   }

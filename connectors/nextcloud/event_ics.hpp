@@ -18,6 +18,10 @@ struct ParsedEvent {
   std::string uid;
   Fields fields = Fields::object();  // title, description, start, end, timezone, all_day,
                                      // location, status, online_url
+  // LAST-MODIFIED as ISO UTC ("" when absent): when a person's client last changed it, for
+  // the engine's "newest wins" policy. coopsync writes none, so an echo of its own write
+  // carries none either.
+  std::string last_modified;
 };
 
 // `default_zone` applies to events without a zone in `fields` ("timezone" absent or null).

@@ -144,6 +144,7 @@ Result<ChangePage> NextcloudConnector::event_changes(const std::string& cursor) 
           r.kind = EntityKind::kEvent;
           r.external_id = *gid + "/" + last_segment(obj.href);
           r.version = obj.etag;
+          r.updated_at = ev->last_modified;
           r.fields = std::move(ev->fields);
           r.fields[field::kGroup] = *gid;
           page.records.push_back(std::move(r));

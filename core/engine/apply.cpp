@@ -70,7 +70,7 @@ Status PassRun::apply_system(SystemRuntime& sys) {
   return ok_status();
 }
 
-Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>& batch) {
+Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>& batch, bool reread) {
   auto& rep = report_.systems[sys.name()];
   std::vector<Write> writes;
   std::vector<const store::OutboxEntry*> sent;
@@ -120,9 +120,14 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
                                                 " results for " + std::to_string(writes.size()) + " writes");
   }
   std::size_t transient = 0;
+  Refused refused;  // changed there since read: re-read and merged below, then sent again
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const auto& r = results[i];
     if (r.error) {
+      if (reread && r.error->kind == ErrorKind::kConflict && writes[i].op != WriteOp::kCreate) {
+        refused.emplace_back(sent[i], *r.error);
+        continue;
+      }
       ++rep.failed;
       if (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited) ++transient;
       if (r.error->kind == ErrorKind::kAuth) {
@@ -134,6 +139,10 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
     }
     if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
     crash_point("after_link_commit");
+  }
+  if (!refused.empty()) {
+    const EntityKind kind = refused.front().first->write.kind;
+    if (auto st = reread_after_conflicts(sys, kind, refused); !st.ok()) return st;
   }
   if (options_.progress) {
     options_.progress(sys.name() + ": " + std::to_string(rep.writes()) + " written, " +

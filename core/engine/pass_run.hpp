@@ -69,7 +69,11 @@ class PassRun {
   Result<bool> ref_never_there(const store::OutboxEntry& entry);
 
   // apply.cpp
-  Status apply_batch(SystemRuntime& system, std::vector<store::OutboxEntry>& batch);
+  // `reread`: a write refused as kConflict (the record changed there since it was read) is
+  // re-read, merged and sent again once (conflict_reread.cpp); false for that second try.
+  Status apply_batch(SystemRuntime& system, std::vector<store::OutboxEntry>& batch, bool reread = true);
+  using Refused = std::vector<std::pair<const store::OutboxEntry*, Error>>;
+  Status reread_after_conflicts(SystemRuntime& system, EntityKind kind, const Refused& refused);
   Status settle(SystemRuntime& system, const store::OutboxEntry& entry, const Write& write,
                 const WriteResult& result);
   Status fail(SystemRuntime& system, const store::OutboxEntry& entry, const Error& error);

@@ -66,6 +66,23 @@ TEST_CASE("UTC events, cancelled status, escaped text") {
   CHECK(back->fields["status"] == "cancelled");
 }
 
+TEST_CASE("LAST-MODIFIED is when a person changed the event (newest wins); ours carry none") {
+  const std::string body =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hand//EN\r\nBEGIN:VEVENT\r\nUID:e1\r\n"
+      "DTSTAMP:20261101T100000Z\r\nLAST-MODIFIED:20261202T091530Z\r\n"
+      "DTSTART:20261205T180000Z\r\nSUMMARY:Edited by hand\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+  auto ev = parse_ics(body, "hand", "Europe/Paris");
+  REQUIRE(ev.ok());
+  CHECK(ev->last_modified == "2026-12-02T09:15:30Z");
+  auto ours = build_ics("e2", Fields{{"title", "x"}, {"start", "2026-12-05T18:00:00Z"},
+                                     {"end", "2026-12-05T19:00:00Z"}, {"timezone", "UTC"}},
+                        "Europe/Paris");
+  REQUIRE(ours.ok());
+  auto back = parse_ics(*ours, "ours", "Europe/Paris");
+  REQUIRE(back.ok());
+  CHECK(back->last_modified.empty());
+}
+
 TEST_CASE("the captured VEVENT (59) parses") {
   const std::string body =
       "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//coop-sync//acceptance//EN\r\nBEGIN:VEVENT\r\n"
