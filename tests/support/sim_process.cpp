@@ -7,6 +7,7 @@
 #include <cstring>
 #include <poll.h>
 #include <stdexcept>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -22,9 +23,14 @@ std::string sim_script(const std::string& name) {
 SimProcess::SimProcess(std::vector<std::string> argv) {
   int out[2];
   if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test binary that crashes (abort) runs no destructor: the simulator goes with it
+    // instead of living on, holding the pipes of whatever ran the test (`... | tail` hung).
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) std::_Exit(127);
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);

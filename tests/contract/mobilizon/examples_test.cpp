@@ -7,6 +7,7 @@
 #include "connectors/mobilizon/mobilizon_connector.hpp"
 #include "tests/support/fake_http.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -132,7 +133,7 @@ TEST_CASE("a first pass over the example responses: full listing, shifting pages
   bool full = false;
   for (int i = 0; i < 20; ++i) {
     auto page = replay.connector->changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
-    REQUIRE_MESSAGE(page.ok(), page.error().describe());
+    REQUIRE_MESSAGE(page.ok(), coopsync::testing::error_text(page));
     for (auto& r : page->records) records.push_back(std::move(r));
     cursor = page->cursor;
     full = page->full_listing;
@@ -175,7 +176,7 @@ TEST_CASE("the example participants become registrations") {
   std::vector<ExternalRecord> records;
   for (int i = 0; i < 20; ++i) {
     auto page = replay.connector->changes(EntityKind::kRegistration, cursor, std::chrono::milliseconds(0));
-    REQUIRE_MESSAGE(page.ok(), page.error().describe());
+    REQUIRE_MESSAGE(page.ok(), coopsync::testing::error_text(page));
     for (auto& r : page->records) records.push_back(std::move(r));
     cursor = page->cursor;
     if (!page->has_more) break;

@@ -1,7 +1,10 @@
 // Benchmark hook (not a timed test; skipped unless COOPSYNC_BENCH=1): one group with 1,000
-// events of 20 participants each in the simulator. Reports requests, wall time and this
-// process's CPU time for the first full pass, a pass with nothing changed, and a pass
-// after 10 joins. Run: COOPSYNC_BENCH=1 build-*/tests/integration_mobilizon -tc='*benchmark*' -s
+// events of 20 participants each (one of them the bridge's own identity, the creator) in
+// the simulator. Reports, for the first full pass, a settling pass, a pass with nothing
+// changed and a pass after 10 joins: requests per operation, wall time, this process's CPU
+// time (the connector runs in it) and its peak RSS, and the request floor of each pass.
+// The last line is the same as one JSON object (for bench/results/).
+// Run: COOPSYNC_BENCH=1 build/tests/integration_mobilizon -tc='*benchmark*'
 #include "tests/integration/mobilizon/sim_harness.hpp"
 
 #include "tests/support/fixtures.hpp"
@@ -20,11 +23,22 @@ bool bench_enabled() {
   return v != nullptr && std::string(v) == "1";
 }
 
-double cpu_seconds() {
+struct Cpu {
+  double user;
+  double sys;
+};
+
+Cpu cpu_seconds() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+  return {static_cast<double>(u.ru_utime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec) / 1e6,
+          static_cast<double>(u.ru_stime.tv_sec) + static_cast<double>(u.ru_stime.tv_usec) / 1e6};
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
 nlohmann::json bench_seed(int events, int per_event, int persons) {
@@ -67,46 +81,84 @@ nlohmann::json bench_seed(int events, int per_event, int persons) {
 
 struct Figures {
   long long requests;
+  nlohmann::json per_operation;
   double wall;
-  double cpu;
+  Cpu cpu;
   std::size_t records;
+
+  nlohmann::json to_json(long long floor) const {
+    return {{"records", records}, {"requests", requests}, {"request_floor", floor}, {"requests_by_operation", per_operation},
+            {"wall_s", wall}, {"cpu_user_s", cpu.user}, {"cpu_sys_s", cpu.sys}, {"cpu_s", cpu.user + cpu.sys}};
+  }
 };
 
 Figures pass(Harness& h, Connector& c, std::string& event_cursor, std::string& reg_cursor) {
   h.control("DELETE", "/_sim/stats");
-  const double cpu0 = cpu_seconds();
+  const Cpu cpu0 = cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   std::size_t records = h.drain(c, EntityKind::kEvent, event_cursor).size();
   records += h.drain(c, EntityKind::kRegistration, reg_cursor).size();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu = cpu_seconds() - cpu0;
-  return {h.control("GET", "/_sim/stats").value("requests", 0LL), wall, cpu, records};
+  const Cpu cpu1 = cpu_seconds();
+  const auto stats = h.control("GET", "/_sim/stats");
+  nlohmann::json ops = nlohmann::json::object();
+  for (auto it = stats.begin(); it != stats.end(); ++it) {
+    if (it.key().rfind("op:", 0) == 0) ops[it.key().substr(3)] = it.value();
+  }
+  return {stats.value("requests", 0LL), ops, wall, {cpu1.user - cpu0.user, cpu1.sys - cpu0.sys}, records};
+}
+
+void print(const char* what, const Figures& f, long long floor) {
+  std::printf("  %-16s: %6zu records, %5lld requests (floor %lld), wall %.2f s, CPU %.2f s (user %.2f, sys %.2f)\n",
+              what, f.records, f.requests, floor, f.wall, f.cpu.user + f.cpu.sys, f.cpu.user, f.cpu.sys);
 }
 }  // namespace
 
 TEST_CASE("benchmark: 1,000 events x 20 participants" * doctest::skip(!bench_enabled())) {
-  Harness h(nlohmann::json{{"page_size", 50}});
-  h.control("POST", "/_sim/seed", bench_seed(1000, 20, 400));
+  constexpr int kEvents = 1000;
+  constexpr int kPerEvent = 20;  // the creator (the bridge itself) and 19 people
+  constexpr int kPageSize = 50;
+  Harness h(nlohmann::json{{"page_size", kPageSize}});
+  h.control("POST", "/_sim/seed", bench_seed(kEvents, kPerEvent, 400));
   auto c = h.connector();
   REQUIRE(c->check().ok());
   std::string ec, rc;
   const auto first = pass(h, *c, ec, rc);
-  CHECK(first.records == 1000 + 20000);
+  // The bridge's own identity (the creator) is no registration: 19 per event.
+  CHECK(first.records == kEvents + kEvents * (kPerEvent - 1));
   const auto settle = pass(h, *c, ec, rc);  // re-reads events whose participants were new persons
   const auto idle = pass(h, *c, ec, rc);
   CHECK(idle.records == 0);
-  for (int i = 0; i < 10; ++i) {
+  constexpr int kJoins = 10;
+  for (int i = 0; i < kJoins; ++i) {
     h.gql("mutation J($e: ID!) { joinEvent(eventId: $e, actorId: \"15\") { role } }", {{"e", std::to_string(10000 + i * 97)}});
   }
   const auto joins = pass(h, *c, ec, rc);
-  CHECK(joins.records == 10 * 21);
-  std::printf("mobilizon benchmark (1000 events x 20 participants):\n");
-  std::printf("  first full pass : %zu records, %lld requests, wall %.2f s, coopsync CPU %.2f s\n", first.records,
-              first.requests, first.wall, first.cpu);
-  std::printf("  second pass     : %zu records, %lld requests, wall %.2f s, coopsync CPU %.2f s\n", settle.records,
-              settle.requests, settle.wall, settle.cpu);
-  std::printf("  nothing changed : %zu records, %lld requests, wall %.2f s, coopsync CPU %.2f s\n", idle.records,
-              idle.requests, idle.wall, idle.cpu);
-  std::printf("  after 10 joins  : %zu records, %lld requests, wall %.2f s, coopsync CPU %.2f s\n", joins.records,
-              joins.requests, joins.wall, joins.cpu);
+  // Each joined event is re-read whole: its 19 registrations and the new one.
+  CHECK(joins.records == kJoins * kPerEvent);
+
+  // Request floors. Mobilizon has no change feed and no participants-of-many-events query:
+  // a first pass must page the events (1000/50), take the activity watermark (1), page the
+  // {uuid, updatedAt} index (1000/100) and read each event's participants once (1000). A
+  // pass with nothing changed still needs the watermark check and the index (1 + 10); each
+  // join adds one participants read.
+  const long long index_pages = (kEvents + 99) / 100;
+  const long long first_floor = (kEvents + kPageSize - 1) / kPageSize + 1 + index_pages + kEvents;
+  const long long idle_floor = 1 + index_pages;
+  const long long joins_floor = idle_floor + kJoins;
+  CHECK(first.requests >= first_floor);  // a figure below the floor would mean a miscount
+  CHECK(idle.requests >= idle_floor);
+  std::printf("mobilizon benchmark (%d events x %d participants, page size %d):\n", kEvents, kPerEvent, kPageSize);
+  print("first full pass", first, first_floor);
+  print("second pass", settle, idle_floor);
+  print("nothing changed", idle, idle_floor);
+  print("after 10 joins", joins, joins_floor);
+  std::printf("  peak RSS of the test process: %.1f MiB\n", peak_rss_mib());
+  const nlohmann::json out = {{"events", kEvents}, {"participants_per_event", kPerEvent}, {"page_size", kPageSize},
+                              {"first_full_pass", first.to_json(first_floor)},
+                              {"second_pass", settle.to_json(idle_floor)},
+                              {"nothing_changed", idle.to_json(idle_floor)},
+                              {"after_10_joins", joins.to_json(joins_floor)},
+                              {"peak_rss_mib", peak_rss_mib()}};
+  std::printf("%s\n", out.dump().c_str());
 }

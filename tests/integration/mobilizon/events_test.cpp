@@ -113,7 +113,7 @@ TEST_CASE("an update from the engine's side lands completely: nothing is reset")
   w.changed = {"title", "start", "end", "capacity", "description"};
   auto results = c->apply({w});
   REQUIRE(results.size() == 1);
-  REQUIRE_MESSAGE(!results[0].error, results[0].error->describe());
+  REQUIRE_MESSAGE(!results[0].error, coopsync::testing::error_text(results[0].error));
   CHECK_FALSE(results[0].version.empty());
 
   auto now = h.gql(std::string("{ event(uuid: \"") + kAssembly + "\") { title beginsOn endsOn joinOptions language category "
@@ -156,7 +156,7 @@ TEST_CASE("events created from another system, adopted rather than duplicated") 
               {"status", "tentative"}, {"visibility", "public"}, {"location", "Jardin, Lyon"}, {"online_url", nullptr},
               {"group", "jardin_partage"}};
   auto first = c->apply({w});
-  REQUIRE_MESSAGE(!first[0].error, first[0].error->describe());
+  REQUIRE_MESSAGE(!first[0].error, coopsync::testing::error_text(first[0].error));
   CHECK_FALSE(first[0].adopted);
   auto again = c->apply({w});  // a retry after a lost answer
   REQUIRE(!again[0].error);

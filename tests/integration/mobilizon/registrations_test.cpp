@@ -47,7 +47,7 @@ TEST_CASE("participants become registrations; approvals from the engine land; ca
   approve.external_id = reg("21");
   approve.fields = {{"event", kAssembly}, {"person", "21"}, {"status", "registered"}};
   auto results = c->apply({approve});
-  REQUIRE_MESSAGE(!results[0].error, results[0].error->describe());
+  REQUIRE_MESSAGE(!results[0].error, coopsync::testing::error_text(results[0].error));
   auto p = h.gql(std::string("{ event(uuid: \"") + kAssembly + "\") { participants(roles: \"participant\") { total } } }");
   CHECK(p["data"]["event"]["participants"]["total"] == 3);
   // Applying it again is harmless (Mobilizon refuses "same role"; the connector does not ask).
@@ -157,7 +157,7 @@ TEST_CASE("groups and memberships") {
   invite.op = WriteOp::kCreate;
   invite.fields = {{"group", "jardin_partage"}, {"person", "7"}, {"role", "member"}};
   auto invited = c->apply({invite});
-  REQUIRE_MESSAGE(!invited[0].error, invited[0].error->describe());
+  REQUIRE_MESSAGE(!invited[0].error, coopsync::testing::error_text(invited[0].error));
   CHECK(invited[0].external_id == "jardin_partage/7");
   auto after = h.drain(*c, EntityKind::kMembership, mcursor);
   CHECK(find_record(after, "jardin_partage/7") != nullptr);

@@ -4,6 +4,7 @@
 // client, and a raw GraphQL session to act "in Mobilizon" as a user would.
 #include "connectors/mobilizon/mobilizon_connector.hpp"
 #include "core/http/http_client.hpp"
+#include "tests/support/result_text.hpp"
 #include "tests/support/sim_process.hpp"
 
 #include <doctest/doctest.h>
@@ -50,7 +51,9 @@ class Harness {
     for (auto it = extra_settings.begin(); it != extra_settings.end(); ++it) settings_[it.key()] = it.value();
   }
 
-  std::unique_ptr<coopsync::mobilizon::MobilizonConnector> connector() {
+  // `clock` (optional) is the connector's notion of now, to step through its intervals.
+  std::unique_ptr<coopsync::mobilizon::MobilizonConnector> connector(
+      coopsync::mobilizon::MobilizonConnector::Clock clock = {}) {
     ConnectorContext ctx;
     ctx.name = "events";
     ctx.settings = settings_;
@@ -58,7 +61,7 @@ class Harness {
     ctx.make_http = [](const http::ClientOptions& o) { return http::make_curl_client(o); };
     auto settings = coopsync::mobilizon::parse_settings(settings_);
     REQUIRE(settings.ok());
-    return std::make_unique<coopsync::mobilizon::MobilizonConnector>(*settings, ctx);
+    return std::make_unique<coopsync::mobilizon::MobilizonConnector>(*settings, ctx, std::move(clock));
   }
 
   nlohmann::json control(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr) {
@@ -101,7 +104,7 @@ class Harness {
     std::vector<ExternalRecord> out;
     for (int i = 0; i < 1000; ++i) {
       auto page = c.changes(kind, cursor, std::chrono::milliseconds(0));
-      REQUIRE_MESSAGE(page.ok(), page.error().describe());
+      REQUIRE_MESSAGE(page.ok(), coopsync::testing::error_text(page));
       for (auto& r : page->records) out.push_back(std::move(r));
       cursor = page->cursor;
       if (full != nullptr) *full = page->full_listing;
