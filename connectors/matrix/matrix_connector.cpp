@@ -129,6 +129,7 @@ Result<std::string> MatrixConnector::ensure_space(bool create) {
     return space_id_;
   }
   space_id_ = created->room_id;
+  space_members_read_ = true;  // new: nobody but us is in it
   return space_id_;
 }
 
@@ -148,10 +149,20 @@ Status MatrixConnector::link_into_space(const std::string& room_id) {
 
 // A member of a collective's room is also invited to the federation's space, so Element
 // shows them the other rooms; checked once per user and run (a read costs no rate limit).
-Status MatrixConnector::invite_into_space(const std::string& user_id) {
+Status MatrixConnector::invite_into_space(const std::string& user_id, bool listed) {
   if (in_space_.count(user_id)) return ok_status();
   auto space = ensure_space(true);
   if (!space.ok()) return std::move(space).error();
+  if (listed && space_members_read_) {
+    // Not among the members read: invite at once. A refusal (joined or banned since) is
+    // judged below from their membership, as without the listing.
+    auto st = client_.invite(*space, user_id, settings_.invite_reason);
+    if (st.ok()) {
+      in_space_.insert(user_id);
+      return ok_status();
+    }
+    if (st.error().kind != ErrorKind::kPermanent) return st;
+  }
   auto member = client_.get_state(*space, "m.room.member", user_id);
   if (!member.ok()) return std::move(member).error();
   const std::string current =

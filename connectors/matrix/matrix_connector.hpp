@@ -38,7 +38,9 @@ class MatrixConnector final : public Connector {
   Status ready();  // check() once, then cached
   Result<std::string> ensure_space(bool create);  // "" when absent and !create
   Status link_into_space(const std::string& room_id);
-  Status invite_into_space(const std::string& user_id);
+  // `listed`: the space's members were read in this pass (membership listing), so a user
+  // not among them is invited without reading their membership first.
+  Status invite_into_space(const std::string& user_id, bool listed = false);
   Result<std::set<std::string>> managed_rooms();
   Result<std::string> ensure_filter();
 
@@ -67,6 +69,7 @@ class MatrixConnector final : public Connector {
   std::string me_;
   std::string space_id_;
   std::set<std::string> in_space_;  // users seen joined/invited in the space this run
+  bool space_members_read_ = false;  // in_space_ holds every member read from the space
   std::optional<std::set<std::string>> managed_;
   std::string member_filter_;
   std::string token_filter_;
@@ -74,5 +77,10 @@ class MatrixConnector final : public Connector {
 };
 
 Capabilities matrix_capabilities(bool admin);
+
+// An account's version as the admin listing shows it (display name, deactivated): the
+// listing carries no email, so an account whose link holds this version is not read again
+// one by one (its email is the one last read or written). A stable FNV-1a digest.
+std::string listing_version(const AdminUser& user);
 
 }  // namespace coopsync::matrix

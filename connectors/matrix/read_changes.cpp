@@ -4,6 +4,8 @@
 #include "connectors/matrix/identity.hpp"
 #include "connectors/matrix/matrix_connector.hpp"
 
+#include <cstdint>
+#include <cstdio>
 #include <map>
 
 namespace coopsync::matrix {
@@ -104,6 +106,17 @@ Result<ChangePage> MatrixConnector::membership_changes(const std::string& cursor
         if (m == "join" || m == "invite") page.records.push_back(membership_record(room_id, *ev.state_key, m));
       }
     }
+    // The space's members too, in one request: the space invites that memberships bring
+    // then need no read each (invite_into_space, when the engine says it read this listing).
+    if (!space_id_.empty()) {
+      auto in_space = client_.members(space_id_);
+      if (!in_space.ok()) return std::move(in_space).error();
+      for (const auto& ev : *in_space) {
+        const std::string m = string_or(ev.content, "membership");
+        if (ev.state_key && (m == "join" || m == "invite")) in_space_.insert(*ev.state_key);
+      }
+      space_members_read_ = true;
+    }
     page.full_listing = true;
     page.cursor = position->next_batch;
     return page;
@@ -147,6 +160,18 @@ Result<ChangePage> MatrixConnector::membership_changes(const std::string& cursor
   return page;
 }
 
+std::string listing_version(const AdminUser& user) {
+  std::uint64_t h = 14695981039346656037ULL;
+  const std::string text = (user.deactivated ? "1|" : "0|") + user.displayname;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  char out[24];
+  std::snprintf(out, sizeof out, "l1:%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 Result<ChangePage> MatrixConnector::person_changes(const std::string& cursor) {
   long from = 0;
   if (!cursor.empty()) {
@@ -166,12 +191,21 @@ Result<ChangePage> MatrixConnector::person_changes(const std::string& cursor) {
         u.user_id.compare(u.user_id.size() - suffix.size(), suffix.size(), suffix) != 0) {
       continue;
     }
-    auto full = client_.admin_get_user(u.user_id);  // the list carries no emails
-    if (!full.ok()) return std::move(full).error();
-    if (!full->has_value()) continue;
     ExternalRecord r;
     r.kind = EntityKind::kPerson;
     r.external_id = u.user_id;
+    r.version = listing_version(u);
+    if (ctx_.linked_version && ctx_.linked_version(EntityKind::kPerson, u.user_id) == r.version) {
+      // Linked, and as the listing showed it when last read or written: the email is not
+      // reported (the engine keeps what it knows), and no request per account is made.
+      r.fields[field::kDisplayName] = u.displayname;
+      r.fields[field::kActive] = !u.deactivated;
+      page.records.push_back(std::move(r));
+      continue;
+    }
+    auto full = client_.admin_get_user(u.user_id);  // the list carries no emails
+    if (!full.ok()) return std::move(full).error();
+    if (!full->has_value()) continue;
     r.fields[field::kDisplayName] = (*full)->displayname;
     r.fields[field::kActive] = !(*full)->deactivated;
     r.fields[field::kEmail] = (*full)->emails.empty() ? json(nullptr) : json((*full)->emails[0]);

@@ -55,7 +55,10 @@ Result<std::optional<std::string>> MatrixConnector::find_person(const Fields& fi
 
 WriteResult MatrixConnector::write_person(const Write& w) {
   if (w.op == WriteOp::kCreate) {
-    auto found = find_person(w.fields);
+    // Adopt before create, unless the engine read every account in this pass and none
+    // matched (admin: the upsert below then keeps an account made since, by its id).
+    auto found = w.listed && settings_.admin ? Result<std::optional<std::string>>(std::nullopt)
+                                             : find_person(w.fields);
     if (!found.ok()) return fail(found.error());
     if (found->has_value()) return done(**found, true);
     if (!settings_.admin) {
@@ -72,7 +75,7 @@ WriteResult MatrixConnector::write_person(const Write& w) {
     }
     auto user = client_.admin_put_user(*user_id, body);
     if (!user.ok()) return fail(user.error());
-    return done(*user_id);
+    return done(*user_id, false, listing_version(*user));
   }
   if (!settings_.admin) {
     return fail(make_error(ErrorKind::kPermanent, "matrix: changing accounts needs admin: true"));
@@ -98,7 +101,7 @@ WriteResult MatrixConnector::write_person(const Write& w) {
   if (body.empty()) return done(w.external_id);
   auto user = client_.admin_put_user(w.external_id, body);
   if (!user.ok()) return fail(user.error());
-  return done(w.external_id);
+  return done(w.external_id, false, listing_version(*user));
 }
 
 Result<std::optional<std::string>> MatrixConnector::find_announcement(const std::string& room_id,

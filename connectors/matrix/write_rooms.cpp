@@ -138,6 +138,16 @@ WriteResult MatrixConnector::write_membership(const Write& w) {
                            "matrix: membership " + w.entity_id + " lacks its room or its person"));
   }
   const std::string id = room_id + "|" + user_id;
+  if (w.op == WriteOp::kCreate && w.listed) {
+    // The room's members were read in this pass and this one was not among them: invite at
+    // once. A refusal (joined or banned since) is judged below from the membership read.
+    auto st = client_.invite(room_id, user_id, settings_.invite_reason);
+    if (st.ok()) {
+      if (auto sp = invite_into_space(user_id, true); !sp.ok()) return fail(sp.error());
+      return done(id);
+    }
+    if (st.error().kind != ErrorKind::kPermanent) return fail(st.error());
+  }
   auto member = client_.get_state(room_id, "m.room.member", user_id);
   if (!member.ok()) return fail(member.error());
   const std::string current = member->has_value() ? string_or(**member, "membership") : std::string();
@@ -160,7 +170,7 @@ WriteResult MatrixConnector::write_membership(const Write& w) {
   }
   // After the room: a failure here retries the whole write, and the room invite is not
   // repeated (it is read first).
-  if (auto st = invite_into_space(user_id); !st.ok()) return fail(st.error());
+  if (auto st = invite_into_space(user_id, w.listed); !st.ok()) return fail(st.error());
   return done(id, inside);  // never invite twice; an existing membership is adopted
 }
 

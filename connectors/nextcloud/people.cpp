@@ -163,11 +163,15 @@ WriteResult NextcloudConnector::apply_person(const Write& w) {
 }
 
 Result<WriteResult> NextcloudConnector::create_person(const Write& w) {
-  // Adopt before create: an account with this email is this person.
-  if (auto found = find_people(w.fields); !found) {
-    return std::move(found).error();
-  } else if (!found->empty()) {
-    return WriteResult{std::nullopt, found->front().external_id, found->front().version, true};
+  // Adopt before create: an account with this email is this person. Not looked up when
+  // the engine read every account in this pass and none matched (an id taken since still
+  // adopts on the 102 answer below).
+  if (!w.listed) {
+    auto found = find_people(w.fields);
+    if (!found) return std::move(found).error();
+    if (!found->empty()) {
+      return WriteResult{std::nullopt, found->front().external_id, found->front().version, true};
+    }
   }
   const std::string base = user_id_for(s_.user_id_rule, w.fields);
   if (base.empty()) {

@@ -58,6 +58,11 @@ struct Write {
   std::string version;        // last version we know there (If-Match), may be empty
   Fields fields = Fields::object();  // the full target projection; refs are this system's ids
   std::vector<std::string> changed;  // kUpdate: canonical fields that differ from the system
+  // kCreate: this system's complete listing of the kind was read in this same pass and no
+  // record in it matched, so the connector may skip its adopt-before-create lookups (one
+  // request or more per create). A create that collides all the same (made there since the
+  // listing) must still adopt on the system's "exists" answer.
+  bool listed = false;
 };
 
 struct WriteResult {
@@ -134,6 +139,10 @@ struct ConnectorContext {
   StateStore* state = nullptr;
   std::shared_ptr<spdlog::logger> logger;
   std::string default_region = "FR";  // for phone normalisation
+  // The version the mapping store holds on a record's link (the last one read there or
+  // returned by a write), or nothing when the record is not linked. Lets a connector skip
+  // reading details of records unchanged since (may be empty: tests without a store).
+  std::function<std::optional<std::string>(EntityKind, const std::string& external_id)> linked_version;
 };
 
 // An extra operator command a connector offers, run as `coopsync <type> <name> --config F`

@@ -109,6 +109,7 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
       continue;
     }
     w.key = entry.key;
+    w.listed = w.op == WriteOp::kCreate && listed_.count({sys.name(), w.kind}) > 0;
     writes.push_back(std::move(w));
     sent.push_back(&entry);
   }
@@ -121,25 +122,32 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
   }
   std::size_t transient = 0;
   Refused refused;  // changed there since read: re-read and merged below, then sent again
-  for (std::size_t i = 0; i < writes.size(); ++i) {
-    const auto& r = results[i];
-    if (r.error) {
-      if (reread && r.error->kind == ErrorKind::kConflict && writes[i].op != WriteOp::kCreate) {
-        refused.emplace_back(sent[i], *r.error);
+  // The batch's links and outcomes commit together: one durable commit (an fsync) per batch
+  // rather than per write. The remote writes are all done already, so a crash loses no more
+  // than before (links not committed yet: the next pass reads those records and adopts them).
+  auto settled = e_.store_.transaction([&]() -> Status {
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      const auto& r = results[i];
+      if (r.error) {
+        if (reread && r.error->kind == ErrorKind::kConflict && writes[i].op != WriteOp::kCreate) {
+          refused.emplace_back(sent[i], *r.error);
+          continue;
+        }
+        ++rep.failed;
+        if (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited) ++transient;
+        if (r.error->kind == ErrorKind::kAuth) {
+          sys.unavailable = *r.error;
+          if (!rep.error) rep.error = *r.error;
+        }
+        if (auto st = fail(sys, *sent[i], *r.error); !st.ok()) return st;
         continue;
       }
-      ++rep.failed;
-      if (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited) ++transient;
-      if (r.error->kind == ErrorKind::kAuth) {
-        sys.unavailable = *r.error;
-        if (!rep.error) rep.error = *r.error;
-      }
-      if (auto st = fail(sys, *sent[i], *r.error); !st.ok()) return st;
-      continue;
+      if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
     }
-    if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
-    crash_point("after_link_commit");
-  }
+    return ok_status();
+  });
+  if (!settled.ok()) return settled;
+  crash_point("after_link_commit");
   if (!refused.empty()) {
     const EntityKind kind = refused.front().first->write.kind;
     if (auto st = reread_after_conflicts(sys, kind, refused); !st.ok()) return st;

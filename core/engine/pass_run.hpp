@@ -85,6 +85,9 @@ class PassRun {
   std::string now_;  // ISO UTC, one per pass
   std::set<std::string> blocked_;
   std::optional<std::set<std::string>> only_keys_;  // PassOptions::only_planned: this pass's keys
+  // (system, kind) whose complete listing was read in this pass: every record there was
+  // joined to its entity, so a create planned for that system has nothing to adopt.
+  std::set<std::pair<std::string, EntityKind>> listed_;
   // Keys whose normalised values identify an entity of a kind (identity rules).
   std::vector<std::string> identity_rules(EntityKind kind) const;
 };

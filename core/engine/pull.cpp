@@ -223,7 +223,10 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
     });
     if (!st.ok()) return st;
   }
+  e_.log_->debug("{}: {} listing {}", sys.name(), to_string(kind),
+                 listing_complete ? "read whole" : "not read whole");
   if (!listing_complete) return ok_status();
+  listed_.emplace(sys.name(), kind);
   // A complete listing from the start: linked records it did not list are gone there.
   auto links = e_.store_.links_in(sys.name(), kind);
   if (!links.ok()) return std::move(links).error();

@@ -57,6 +57,12 @@ Result<LiveSystems> build_systems(const config::Config& config, store::Store& st
     ctx.state = live.states.back().get();
     ctx.logger = logger;
     ctx.default_region = config.identity.default_region;
+    ctx.linked_version = [&store, name = sys.name](EntityKind kind, const std::string& external_id)
+        -> std::optional<std::string> {
+      auto link = store.find_link(name, kind, external_id);
+      if (!link.ok() || !link->has_value()) return std::nullopt;
+      return (*link)->version;
+    };
     auto made = info->make(ctx);
     if (!made.ok()) {
       Error err = std::move(made).error();
