@@ -5,6 +5,7 @@
 #include "connectors/mobilizon/graphql_client.hpp"
 #include "connectors/mobilizon/graphql_errors.hpp"
 #include "tests/support/fake_http.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
@@ -41,11 +42,13 @@ std::string jwt(long long exp, const std::string& tag) {
 struct MemoryState : StateStore {
   std::map<std::string, std::string> values;
   int puts = 0;
+  bool fail_puts = false;  // a full disk, a locked database
   std::optional<std::string> get(const std::string& key) override {
     auto it = values.find(key);
     return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
   Status put(const std::string& key, const std::string& value) override {
+    if (fail_puts) return make_error(ErrorKind::kInternal, "disk full");
     ++puts;
     values[key] = value;
     return ok_status();
@@ -59,13 +62,20 @@ struct FakeServer {
   int serial = 0;
   std::string access, refresh;
   bool expire_next_call = false;
+  bool unauthenticated_next_call = false;  // HTTP 200 with an `unauthenticated` GraphQL error
   std::vector<std::string> ops;
   std::string password = "s3cret-password";
+  // When set: for each authenticated call, whether the refresh token issued with its
+  // access token was already the stored one when the call arrived.
+  const MemoryState* state = nullptr;
+  std::map<std::string, std::string> issued;  // access token -> refresh token of its pair
+  std::vector<bool> stored_at_call;
 
   nlohmann::json pair() {
     ++serial;
     access = jwt(now + 900, "a" + std::to_string(serial));
     refresh = jwt(now + 5'000'000, "r" + std::to_string(serial));
+    issued[access] = refresh;
     return {{"accessToken", access}, {"refreshToken", refresh}};
   }
 
@@ -93,6 +103,16 @@ struct FakeServer {
       access.clear();
     }
     if (auth != "Bearer " + access) return respond(401, R"({"message":"invalid_token","details":":token_expired"})");
+    if (state != nullptr) {
+      auto it = state->values.find(kRefreshTokenKey);
+      stored_at_call.push_back(it != state->values.end() && it->second == issued[access]);
+    }
+    if (unauthenticated_next_call) {
+      // What a resolver answers when the token it was given is no longer good (example 13).
+      unauthenticated_next_call = false;
+      access.clear();
+      return respond(200, R"({"data":{"event":null},"errors":[{"code":"unauthenticated","message":"You need to be logged in","status_code":401,"field":null,"path":["event"]}]})");
+    }
     if (op == "Event") return respond(200, R"({"data":{"event":{"uuid":"u1"}}})");
     if (op == "Group") return respond(200, R"({"data":{"group":null},"errors":[{"code":"group_not_found","message":"Group not found","status_code":404,"field":null,"path":["group"]}]})");
     return respond(500, "<html>nginx</html>");
@@ -155,6 +175,48 @@ TEST_CASE("a token rejected mid-pass (HTTP 401) is refreshed once and the call r
   REQUIRE(r.ok());
   CHECK((*r)["event"]["uuid"] == "u1");
   CHECK(f.server.ops == std::vector<std::string>{"Login", "Event", "Event", "RefreshToken", "Event"});
+}
+
+TEST_CASE("an `unauthenticated` GraphQL error (HTTP 200) is also refreshed once and replayed") {
+  Fixture f;
+  REQUIRE(f.get_event().ok());
+  f.server.unauthenticated_next_call = true;
+  auto r = f.get_event();
+  REQUIRE_MESSAGE(r.ok(), coopsync::testing::error_text(r));
+  CHECK((*r)["event"]["uuid"] == "u1");
+  CHECK(f.server.ops == std::vector<std::string>{"Login", "Event", "Event", "RefreshToken", "Event"});
+  CHECK(f.client->refreshes() == 1);
+  CHECK(f.state.values[kRefreshTokenKey] == f.server.refresh);
+}
+
+TEST_CASE("each rotated refresh token is stored before the access token that came with it is used") {
+  Fixture f;
+  f.server.state = &f.state;
+  REQUIRE(f.get_event().ok());
+  f.server.now += 900 - 30;  // refresh before expiry
+  REQUIRE(f.get_event().ok());
+  f.server.expire_next_call = true;  // refresh after a 401
+  REQUIRE(f.get_event().ok());
+  CHECK(f.client->refreshes() == 2);
+  CHECK(f.server.ops ==
+        std::vector<std::string>{"Login", "Event", "RefreshToken", "Event", "Event", "RefreshToken", "Event"});
+  // Every call made with a token pair found that pair's refresh token already stored: a
+  // crash right after any refresh leaves the live refresh token behind, not a revoked one.
+  // (The call rejected with 401 is not counted: its token was no longer valid.)
+  CHECK(f.server.stored_at_call == std::vector<bool>{true, true, true});
+}
+
+TEST_CASE("a rotated refresh token that cannot be stored is not used: the call fails") {
+  Fixture f;
+  REQUIRE(f.get_event().ok());
+  f.state.fail_puts = true;
+  f.server.now += 900 - 30;
+  auto r = f.get_event();
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().kind == ErrorKind::kInternal);
+  CHECK(r.error().message.find("persist") != std::string::npos);
+  // No call went out with the new access token.
+  CHECK(f.server.ops == std::vector<std::string>{"Login", "Event", "RefreshToken"});
 }
 
 TEST_CASE("a revoked refresh token falls back to a fresh login") {
