@@ -4,8 +4,10 @@ tag named like the community, two Lyon members invited) appears in the group's c
 real Radicale) at its Europe/Paris wall-clock time, an all-day one on the day of the
 daylight-saving change as a whole day, and in Mobilizon as an event of the group; the pass
 after writes nothing, although Odoo stored the all-day meeting as 08:00-18:00 UTC and, on
-Odoo 19, appended its organizer block to the description. Run against the simulated Odoo 16
+Odoo 19, appended its organizer block to the description. An attendee taken off the
+meeting in Odoo deletes that registration only. Run against the simulated Odoo 16
 (XML-RPC) and 19 (JSON-2). Asserted on the servers' state."""
+import json
 import os
 import sys
 import unittest
@@ -101,6 +103,26 @@ class Meetings(unittest.TestCase):
                 self.assertEqual(after[rid]["description"], stored[rid]["description"])
             self.assertEqual(len(coop.state("odoo")["event.event"]), 0, "no event.event made")
             assert_quiet_pass(self, coop, "odoo %s: pass after the meetings were spread" % version)
+
+            # An attendee taken off the meeting in Odoo: that registration is deleted (the
+            # audit says so), the other attendee's stays, and the next pass is quiet again.
+            call("calendar.event", "write", [meeting], {"partner_ids": [[3, invited[0]]]})
+            removed = coop.sync()
+            assert_checks(self, [checks.ran(removed, "odoo %s: pass after the removal" % version)])
+            self.assertEqual(self.deletions(coop, meeting, invited[0]), 1)
+            self.assertEqual(self.deletions(coop, meeting, invited[1]), 0)
+            self.assertEqual(self.deletions(coop, day, invited[0]), 0)
+            assert_quiet_pass(self, coop, "odoo %s: pass after the removal was spread" % version)
+
+    def deletions(self, coop, meeting, partner):
+        """How many times the registration of `partner` to `meeting` was deleted from Odoo."""
+        ext = "calendar.event:%d:partner:%d" % (meeting, partner)
+        result = coop.run("audit", "--json", "--system", "odoo", "--external-id", ext,
+                          "--kind", "registration")
+        self.assertEqual(result.returncode, 0, result.stderr[-800:])
+        entries = json.loads(result.stdout)
+        self.assertTrue(any(e["action"] == "link" for e in entries), ext)  # it was known
+        return sum(1 for e in entries if e["action"] == "delete" and e["from_system"] == "odoo")
 
     def test_odoo_meetings_reach_the_group_calendar_once(self):
         for version in ("16", "19"):
