@@ -4,7 +4,8 @@
 // and its variables coerced by a real GraphQL implementation and rejected the way a GraphQL
 // server does (HTTP 200, `errors` only, no `data`). Stateful; see model.js for the seed
 // format. Extra control endpoints beside simbase's:
-//   POST /_sim/expire_tokens {"access": true, "refresh": false}  expire tokens on demand
+//   POST /_sim/expire_tokens {"access": true, "refresh": false}  expire tokens on demand;
+//        with "after_requests": N, once N more /api requests have been answered (mid-pass)
 //   POST /_sim/settings {...}                                    change settings (ttl, limits)
 "use strict";
 const fs = require("fs");
@@ -79,7 +80,21 @@ function makeApp(args) {
     return req.json();
   }
 
+  // A scheduled expiry (control expire_tokens with after_requests): counted down by the
+  // requests answered, applied before the next one is authenticated.
+  let pendingExpiry = null;
+
+  function expireIfDue() {
+    if (!pendingExpiry || pendingExpiry.left > 0) return;
+    if (pendingExpiry.access) m.expireAccessTokens();
+    if (pendingExpiry.refresh) m.expireRefreshTokens();
+    m.counts.scheduled_expiries = (m.counts.scheduled_expiries || 0) + 1;
+    pendingExpiry = null;
+  }
+
   function execute(req) {
+    expireIfDue();
+    if (pendingExpiry) pendingExpiry.left -= 1;
     let body;
     try {
       body = graphqlBody(req);
@@ -139,7 +154,7 @@ function makeApp(args) {
     },
     state: () => Object.assign(m.state(), { counts: m.counts }),
     seed: (data) => m.seed(data),
-    reset: () => { m.reset(); m.counts = {}; },
+    reset: () => { m.reset(); m.counts = {}; pendingExpiry = null; },
     // Behind nginx, an upstream failure is an HTML page, not GraphQL.
     renderFault: (req, status) => ({ status, headers: [["Content-Type", "text/html"]],
       body: Buffer.from(`<html><head><title>${status}</title></head><body><center><h1>${status}</h1></center><hr><center>nginx</center></body></html>`) }),
@@ -149,6 +164,10 @@ function makeApp(args) {
     control(req, p) {
       if (p === "expire_tokens" && req.method === "POST") {
         const b = req.json() || {};
+        if (Number.isInteger(b.after_requests) && b.after_requests > 0) {
+          pendingExpiry = { left: b.after_requests, access: b.access !== false, refresh: !!b.refresh };
+          return base.jsonResponse({ ok: true, scheduled: true });
+        }
         if (b.access !== false) m.expireAccessTokens();
         if (b.refresh) m.expireRefreshTokens();
         return base.jsonResponse({ ok: true });
