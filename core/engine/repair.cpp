@@ -106,9 +106,33 @@ Result<std::string> split_link(store::Store& store, const std::string& entity, c
     moved.hash.clear();  // re-read as a first sight: its fields fill the new entity
     if (auto s = store.delete_link(system, moved.kind, moved.external_id); !s.ok()) return s;
     if (auto s = store.insert_link(moved); !s.ok()) return s;
+    // The old entity's writes there, done onto the split record, must not stand for the
+    // ones its own record there will need.
+    if (auto s = store.drop_done_outbox(system, entity); !s.ok()) return s;
+    // Records there that refer to the split one (a membership of that account, a
+    // registration) were made or joined for the old entity through the wrong link: unlink
+    // them, so the next pass writes the old entity's own ones for its own record there and
+    // reads these as the split record's.
+    nlohmann::json dependents = nlohmann::json::array();
+    for (EntityKind k : kAllKinds) {
+      for (const auto& ref : ref_fields(k)) {
+        if (ref.target != moved.kind) continue;
+        auto links = store.links_in(system, k);
+        if (!links.ok()) return std::move(links).error();
+        for (const auto& l : *links) {
+          auto snap = store.get_snapshot(l.entity_id);
+          if (!snap.ok()) return std::move(snap).error();
+          if (!snap->has_value() || (*snap)->fields.value(ref.name, nlohmann::json()) != entity) continue;
+          if (auto s = store.delete_link(system, k, l.external_id); !s.ok()) return s;
+          if (auto s = store.drop_done_outbox(system, l.entity_id); !s.ok()) return s;
+          dependents.push_back(std::string(to_string(k)) + ":" + l.external_id);
+        }
+      }
+    }
     // The old entity should no longer hold this system's projection: clearing nothing else,
     // the next plan creates or adopts its record there anew unless policy says otherwise.
-    if (auto s = audit(store, entity, "split", {{"system", system}, {"external_id", moved.external_id}, {"new_entity", fresh_id}}); !s.ok()) {
+    if (auto s = audit(store, entity, "split", {{"system", system}, {"external_id", moved.external_id}, {"new_entity", fresh_id},
+                                             {"unlinked", dependents}}); !s.ok()) {
       return s;
     }
     return ok_status();

@@ -191,6 +191,16 @@ Status SqliteStore::drop_outbox_of(const std::string& entity_id) {
   return stmt->bind(1, entity_id).run();
 }
 
+Status SqliteStore::drop_done_outbox(const std::string& system, const std::string& entity_id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "DELETE FROM outbox WHERE system = ?1 AND state = 'done'"
+      " AND json_extract(payload, '$.entity_id') = ?2",
+      "drop_done_outbox");
+  if (!stmt.ok()) return std::move(stmt).error();
+  return stmt->bind(1, system).bind(2, entity_id).run();
+}
+
 Result<std::vector<AuditEntry>> SqliteStore::audit_of(const std::string& entity_id) {
   std::lock_guard lock(mutex_);
   auto stmt = prepare(

@@ -79,6 +79,7 @@ class SqliteStore final : public Store {
   Status append_audit(const AuditEntry& entry) override;
   Status erase_personal_data(const std::string& entity_id) override;
   Status drop_outbox_of(const std::string& entity_id) override;
+  Status drop_done_outbox(const std::string& system, const std::string& entity_id) override;
   Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) override;
 
   std::unique_ptr<StateStore> state_for(const std::string& system) override;

@@ -172,6 +172,10 @@ class Store {
   // Deletes every outbox entry of `entity_id`, whatever its state (an erasure replaces
   // whatever was still to be written for the person).
   virtual Status drop_outbox_of(const std::string& entity_id) = 0;
+  // Forgets the settled (done) entries of an entity in one system, so that the same write
+  // can be planned there again: after `links split`, a create identical to one long done
+  // (the same projection onto no link) must run rather than be taken as done already.
+  virtual Status drop_done_outbox(const std::string& system, const std::string& entity_id) = 0;
   virtual Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) = 0;
 
   // --- connector-private state, leases, erasure ---------------------------------------

@@ -107,6 +107,69 @@ class AdoptedLinks(unittest.TestCase):
             self.assertIn("adopted:email", audit.stdout)
 
 
+class SplitLink(unittest.TestCase):
+    def test_a_wrongly_joined_account_is_split_off_and_the_member_gets_her_own(self):
+        seed = small_seed()
+        chloe = seed["facts"]["members"][0]
+        # Paul made his Nextcloud account by hand with Chloé's address (a shared family
+        # mailbox): the email rule joins it to Chloé, so her name and group land on it.
+        seed["nextcloud"]["users"].append({"id": "paul", "password": "hand-made-paul",
+                                           "email": chloe["email"], "displayname": "Paul",
+                                           "groups": []})
+        with Cooperative(seed) as coop:
+            ran(self, coop.sync())
+            joined = links_of(coop, "cloud", "person", "paul")
+            self.assertEqual((joined[("cloud", "paul")]["rule"],
+                              joined[("cloud", "paul")]["matched_value"]), ("email", chloe["email"]))
+            entity = joined[("cloud", "paul")]["entity"]
+            [(_, odoo_id)] = [k for k in joined if k[0] == "odoo"]
+            [(_, matrix_id)] = [k for k in joined if k[0] == "chat"]
+            users = coop.state("nextcloud")["users"]
+            self.assertEqual(users["paul"]["groups"], [chloe["community"]])
+            self.assertEqual([u for u, v in users.items() if v["email"] == chloe["email"]], ["paul"])
+
+            split = ran(self, coop.run("links", "split", entity, "--system", "cloud"))
+            self.assertIn("new entity", split.stdout)
+            apart = links_of(coop, "cloud", "person", "paul")
+            self.assertEqual(list(apart), [("cloud", "paul")], "paul's account stands alone")
+            self.assertEqual(apart[("cloud", "paul")]["rule"], "manual-split")
+            self.assertNotEqual(apart[("cloud", "paul")]["entity"], entity)
+
+            # The next pass gives Chloé her own account, in her group, made from her data;
+            # Paul's account is neither deleted nor disabled. His account carries her address,
+            # so taking it to Odoo and Matrix would land on her records there: a conflict for a
+            # human each time, never a second partner or account, never a stolen link.
+            after = coop.sync()
+            ran(self, after, 1)
+            users = coop.state("nextcloud")["users"]
+            mine = [u for u, v in users.items() if v["email"] == chloe["email"] and u != "paul"]
+            self.assertEqual(len(mine), 1, users)
+            own = users[mine[0]]
+            self.assertEqual(own["displayname"], chloe["name"])
+            self.assertEqual(own["groups"], [chloe["community"]])
+            self.assertTrue(own["enabled"])
+            self.assertTrue(users["paul"]["enabled"])
+            back = links_of(coop, "odoo", "person", odoo_id)
+            self.assertEqual(back[("cloud", mine[0])]["entity"], entity)
+            self.assertEqual(back[("chat", matrix_id)]["entity"], entity)
+            self.assertEqual(len([p for p in coop.state("odoo")["res.partner"]
+                                  if p.get("email") == chloe["email"]]), 1)
+            self.assertEqual([u for u, v in coop.state("matrix")["users"].items()
+                              if chloe["email"] in v["emails"]], [matrix_id])
+            conflicts = json.loads(coop.run("conflicts", "--json").stdout)
+            self.assertEqual({c["candidates"][0] for c in conflicts},
+                             {apart[("cloud", "paul")]["entity"]})
+            self.assertEqual({c["system"] for c in conflicts}, {"odoo", "chat"})
+            audit = ran(self, coop.run("audit", entity, "--json"))
+            self.assertIn("split", audit.stdout)
+
+            # and it holds: the pass after writes nothing, the link is not made again
+            again = coop.sync()
+            ran(self, again, 1)
+            self.assertEqual(again.json["writes"], 0)
+            self.assertEqual(list(links_of(coop, "cloud", "person", "paul")), [("cloud", "paul")])
+
+
 if __name__ == "__main__":
     if not os.access(binary_path(), os.X_OK):
         print("skipped: no coopsync binary at " + binary_path())
