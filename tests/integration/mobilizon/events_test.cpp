@@ -187,7 +187,18 @@ TEST_CASE("remote events are read but never written") {
   auto results = c->apply({w});
   REQUIRE(results[0].error.has_value());
   CHECK(results[0].error->kind == ErrorKind::kPermanent);
-  CHECK_FALSE(h.control("GET", "/_sim/stats").contains("op:UpdateEvent"));
+  // Nor cancelled (disable) nor deleted from here.
+  Write disable = w;
+  disable.op = WriteOp::kDisable;
+  Write remove = w;
+  remove.op = WriteOp::kDelete;
+  for (const auto& r : c->apply({disable, remove})) {
+    REQUIRE(r.error.has_value());
+    CHECK(r.error->kind == ErrorKind::kPermanent);
+  }
+  const auto stats = h.control("GET", "/_sim/stats");
+  CHECK_FALSE(stats.contains("op:UpdateEvent"));
+  CHECK_FALSE(stats.contains("op:DeleteEvent"));
 }
 
 TEST_CASE("HTTP 5xx, 429 and dropped connections are retryable; the next pass resumes") {

@@ -22,7 +22,8 @@ TEST_CASE("a mobilizon system section validates and builds a connector") {
       "    password: ${MOBILIZON_TEST_PASSWORD}\n"
       "    identity: coopbridge\n"
       "    groups: [jardin_partage, reseau_sud@other.example]\n"
-      "    full_sync_interval: 15m\n",
+      "    full_sync_interval: 15m\n"
+      "    activity_poll_interval: 2m\n",
       "coopsync.yaml", ConnectorRegistry::instance());
   REQUIRE_MESSAGE(r.issues.empty(), (r.issues.empty() ? "" : r.issues[0].to_string()));
   const auto& section = r.config->systems.at(0).settings;
@@ -31,7 +32,7 @@ TEST_CASE("a mobilizon system section validates and builds a connector") {
   CHECK(s->password == "correct horse battery staple");
   CHECK(s->groups.size() == 2);
   CHECK(s->full_sync_interval == std::chrono::minutes(15));
-  CHECK(s->activity_poll_interval == std::chrono::seconds(0));
+  CHECK(s->activity_poll_interval == std::chrono::minutes(2));
   CHECK(s->default_timezone == "Europe/Paris");
   CHECK(s->visibility == "PUBLIC");
   CHECK(s->join_options == "FREE");
