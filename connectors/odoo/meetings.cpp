@@ -43,33 +43,42 @@ std::string text_of(const Fields& f, const char* name) {
 }  // namespace
 
 config::FieldSpec meeting_settings_field() {
-  config::ObjectSpec m("Meetings: calendar.event records as events, their attendees as registrations");
+  config::ObjectSpec m(
+      "Meetings: calendar.event records as events, their attendees as registrations");
   m.add(fs::boolean("enabled").fallback(false).describe(
       "Read and write Odoo meetings (calendar.event) as events beside event.event; their "
       "attendees (partner_ids) are registrations. Their ids are \"calendar.event:<id>\""));
-  m.add(fs::string("domain").fallback("[]").describe(
-      "Extra Odoo domain on calendar.event, as JSON, e.g. [[\"categ_ids.name\", \"=\", \"Coop\"]]"));
-  m.add(fs::one_of("group_by", {"meeting_tag", "none"}).fallback("meeting_tag").describe(
-      "meeting_tag: a meeting's organising group is its meeting tag (calendar.event.type, "
-      "categ_ids) named like the group, made or moved on write; none: meetings have no group"));
+  m.add(
+      fs::string("domain").fallback("[]").describe("Extra Odoo domain on calendar.event, as JSON, "
+                                                   "e.g. [[\"categ_ids.name\", \"=\", \"Coop\"]]"));
+  m.add(
+      fs::one_of("group_by", {"meeting_tag", "none"})
+          .fallback("meeting_tag")
+          .describe(
+              "meeting_tag: a meeting's organising group is its meeting tag (calendar.event.type, "
+              "categ_ids) named like the group, made or moved on write; none: meetings have no "
+              "group"));
   m.add(fs::boolean("create").fallback(false).describe(
       "New events from the other systems are made in Odoo as meetings (calendar.event) "
       "instead of events (event.event)"));
-  return fs::object("meetings", std::move(m)).describe(
-      "Odoo meetings (calendar.event) as events; off unless enabled");
+  return fs::object("meetings", std::move(m))
+      .describe("Odoo meetings (calendar.event) as events; off unless enabled");
 }
 
 Result<MeetingSettings> parse_meeting_settings(const nlohmann::json& section) {
   MeetingSettings out;
-  if (!section.is_object() || !section.contains("meetings") || !section["meetings"].is_object()) return out;
+  if (!section.is_object() || !section.contains("meetings") || !section["meetings"].is_object())
+    return out;
   const auto& m = section["meetings"];
   out.enabled = m.value("enabled", false);
   out.group_by_tag = m.value("group_by", std::string("meeting_tag")) != "none";
   out.create = m.value("create", false);
-  const std::string domain = m.contains("domain") && m["domain"].is_string() ? m["domain"].get<std::string>() : "[]";
+  const std::string domain =
+      m.contains("domain") && m["domain"].is_string() ? m["domain"].get<std::string>() : "[]";
   auto j = nlohmann::json::parse(domain, nullptr, false);
   if (j.is_discarded() || !j.is_array()) {
-    return make_error(ErrorKind::kInvalidInput, "odoo settings: meetings.domain must be a JSON array (an Odoo domain)");
+    return make_error(ErrorKind::kInvalidInput,
+                      "odoo settings: meetings.domain must be a JSON array (an Odoo domain)");
   }
   out.domain = *from_json(j).as_array();
   return out;
@@ -86,11 +95,13 @@ std::optional<std::int64_t> parse_meeting_id(const std::string& external_id) {
   return number(std::string_view(external_id).substr(sizeof(kPrefix) - 1));
 }
 
-std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(const std::string& external_id) {
+std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(
+    const std::string& external_id) {
   if (external_id.rfind(kPrefix, 0) != 0) return std::nullopt;
   const auto sep = external_id.find(kPartner);
   if (sep == std::string::npos) return std::nullopt;
-  auto meeting = number(std::string_view(external_id).substr(sizeof(kPrefix) - 1, sep - (sizeof(kPrefix) - 1)));
+  auto meeting = number(
+      std::string_view(external_id).substr(sizeof(kPrefix) - 1, sep - (sizeof(kPrefix) - 1)));
   auto partner = number(std::string_view(external_id).substr(sep + sizeof(kPartner) - 1));
   if (!meeting || !partner) return std::nullopt;
   return std::pair{*meeting, *partner};
@@ -98,13 +109,15 @@ std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(const std
 
 bool is_meeting_write(const Write& w) {
   if (w.external_id.rfind(kPrefix, 0) == 0) return true;
-  return w.kind == EntityKind::kRegistration && text_of(w.fields, field::kEvent).rfind(kPrefix, 0) == 0;
+  return w.kind == EntityKind::kRegistration &&
+         text_of(w.fields, field::kEvent).rfind(kPrefix, 0) == 0;
 }
 
 std::vector<std::string> meeting_fields() {
   // The fields of the captured search_read (54) that carry canonical values, and the tags.
-  return {"name", "start", "stop", "allday", "start_date", "stop_date", "event_tz", "location",
-          "description", "partner_ids", "categ_ids", "active", "write_date"};
+  return {"name",      "start",    "stop",      "allday",      "start_date",
+          "stop_date", "event_tz", "location",  "description", "partner_ids",
+          "categ_ids", "active",   "write_date"};
 }
 
 std::string strip_organizer_block(const std::string& html) {
@@ -137,7 +150,8 @@ Fields meeting_from_odoo(const Value& row, const MapContext& ctx) {
   const std::string* tz = str(row, "event_tz");
   f[field::kTimezone] = tz && !tz->empty() ? nlohmann::json(*tz) : nlohmann::json(nullptr);
   const std::string* location = str(row, "location");
-  f[field::kLocation] = location && !location->empty() ? nlohmann::json(*location) : nlohmann::json(nullptr);
+  f[field::kLocation] =
+      location && !location->empty() ? nlohmann::json(*location) : nlohmann::json(nullptr);
   const std::string* html = str(row, "description");
   const std::string text = html ? html_to_text(strip_organizer_block(*html)) : std::string();
   f[field::kDescription] = text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
@@ -147,14 +161,17 @@ Fields meeting_from_odoo(const Value& row, const MapContext& ctx) {
   if (const Value* tags = row.find("categ_ids")) {
     std::set<std::int64_t> groups;
     for (auto id : id_list(*tags)) {
-      if (auto it = ctx.event_tag_groups.find(id); it != ctx.event_tag_groups.end()) groups.insert(it->second);
+      if (auto it = ctx.event_tag_groups.find(id); it != ctx.event_tag_groups.end())
+        groups.insert(it->second);
     }
-    f[field::kGroup] = groups.size() == 1 ? nlohmann::json(std::to_string(*groups.begin())) : nlohmann::json(nullptr);
+    f[field::kGroup] = groups.size() == 1 ? nlohmann::json(std::to_string(*groups.begin()))
+                                          : nlohmann::json(nullptr);
   }
   return f;
 }
 
-Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed, const FieldMap& fields) {
+Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
+                       const FieldMap& fields) {
   const bool create = changed.empty();
   Value out{Struct{}};
   auto optional_text = [&](const char* canonical, const char* odoo, bool html) {
@@ -166,7 +183,8 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
     }
     out.set(odoo, Value(html ? text_to_html(t) : t));
   };
-  if (wants(changed, {field::kTitle}) && f.contains(field::kTitle)) out.set("name", Value(text_of(f, field::kTitle)));
+  if (wants(changed, {field::kTitle}) && f.contains(field::kTitle))
+    out.set("name", Value(text_of(f, field::kTitle)));
   if (wants(changed, {field::kStart, field::kEnd, field::kAllDay}) && f.contains(field::kStart)) {
     // Always the whole span: Odoo recomputes one bound from the other and the duration.
     const std::string start = text_of(f, field::kStart);
@@ -193,10 +211,13 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
       out.set("allday", Value(false));
     }
   }
-  if (f.contains(field::kTimezone) && wants(changed, {field::kTimezone}) && fields.count("event_tz")) {
+  if (f.contains(field::kTimezone) && wants(changed, {field::kTimezone}) &&
+      fields.count("event_tz")) {
     const std::string zone = text_of(f, field::kTimezone);
     const auto& allowed = fields.at("event_tz").selection;
-    const bool known = !zone.empty() && (allowed.empty() || std::find(allowed.begin(), allowed.end(), zone) != allowed.end());
+    const bool known =
+        !zone.empty() &&
+        (allowed.empty() || std::find(allowed.begin(), allowed.end(), zone) != allowed.end());
     if (known) {
       out.set("event_tz", Value(zone));
     } else if (!create) {
@@ -205,7 +226,8 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
   }
   optional_text(field::kLocation, "location", false);
   optional_text(field::kDescription, "description", true);
-  if (f.contains(field::kStatus) && f[field::kStatus].is_string() && wants(changed, {field::kStatus})) {
+  if (f.contains(field::kStatus) && f[field::kStatus].is_string() &&
+      wants(changed, {field::kStatus})) {
     const bool active = f[field::kStatus].get<std::string>() != "cancelled";
     if (!create || !active) out.set("active", Value(active));
   }
@@ -213,7 +235,10 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
 }
 
 std::string SplitCursor::encode() const {
-  return nlohmann::json{{"split", 1}, {"model", model}, {"meetings", meetings}, {"on_meetings", on_meetings},
+  return nlohmann::json{{"split", 1},
+                        {"model", model},
+                        {"meetings", meetings},
+                        {"on_meetings", on_meetings},
                         {"model_full", model_full}}
       .dump();
 }
@@ -231,7 +256,9 @@ SplitCursor SplitCursor::decode(const std::string& text) {
     return c;
   }
   auto j = nlohmann::json::parse(text, nullptr, false);
-  auto s = [&](const char* k) { return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string(); };
+  auto s = [&](const char* k) {
+    return j.contains(k) && j[k].is_string() ? j[k].get<std::string>() : std::string();
+  };
   auto b = [&](const char* k) { return j.contains(k) && j[k].is_boolean() && j[k].get<bool>(); };
   c.model = s("model");
   c.meetings = s("meetings");

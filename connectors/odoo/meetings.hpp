@@ -45,7 +45,8 @@ Result<MeetingSettings> parse_meeting_settings(const nlohmann::json& section);
 std::string meeting_external_id(std::int64_t meeting);
 std::string attendee_external_id(std::int64_t meeting, std::int64_t partner);
 std::optional<std::int64_t> parse_meeting_id(const std::string& external_id);
-std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(const std::string& external_id);
+std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(
+    const std::string& external_id);
 // A write for a meeting or one of its attendees (by its external id, or for a new
 // registration, by the event it refers to).
 bool is_meeting_write(const Write& w);
@@ -59,7 +60,8 @@ std::string strip_organizer_block(const std::string& html);
 Fields meeting_from_odoo(const Value& row, const MapContext& ctx);
 // Values to write. `changed` empty = create: empty fields are left out then (Odoo's
 // defaults), as the captured create calls do.
-Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed, const FieldMap& fields);
+Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
+                       const FieldMap& fields);
 
 // The position in a feed made of the usual model and calendar.event.
 struct SplitCursor {

@@ -20,7 +20,9 @@ namespace {
 const char kKnownKey[] = "meetings:attendees";
 const char kPendingKey[] = "meetings:pending";
 
-Value leaf(const char* f, const char* op, Value v) { return Value(Array{Value(f), Value(op), std::move(v)}); }
+Value leaf(const char* f, const char* op, Value v) {
+  return Value(Array{Value(f), Value(op), std::move(v)});
+}
 
 Array concat(Array a, const Array& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -72,11 +74,14 @@ void OdooConnector::state_put(const std::string& key, const std::string& value) 
   }
 }
 
-Result<ChangePage> OdooConnector::changes(EntityKind kind, const std::string& cursor, std::chrono::milliseconds) {
-  if (kind != EntityKind::kEvent && kind != EntityKind::kRegistration) return model_changes(kind, cursor);
+Result<ChangePage> OdooConnector::changes(EntityKind kind, const std::string& cursor,
+                                          std::chrono::milliseconds) {
+  if (kind != EntityKind::kEvent && kind != EntityKind::kRegistration)
+    return model_changes(kind, cursor);
   if (meetings_.enabled) return split_changes(kind, cursor);
   // Meetings turned off again: the model goes on where the split cursor left it.
-  return model_changes(kind, SplitCursor::is_split(cursor) ? SplitCursor::decode(cursor).model : cursor);
+  return model_changes(kind,
+                       SplitCursor::is_split(cursor) ? SplitCursor::decode(cursor).model : cursor);
 }
 
 Result<ChangePage> OdooConnector::split_changes(EntityKind kind, const std::string& cursor) {
@@ -105,14 +110,20 @@ Result<ChangePage> OdooConnector::split_changes(EntityKind kind, const std::stri
 }
 
 Result<ChangePage> OdooConnector::meeting_changes(EntityKind kind, const std::string& cursor) {
-  Feed f{kind, kMeetingModel, {}, concat(meetings_.domain, {leaf("active", "in", Value(Array{Value(true), Value(false)}))})};
-  std::vector<std::string> wanted = kind == EntityKind::kEvent ? meeting_fields()
-                                                               : std::vector<std::string>{"partner_ids", "active", "write_date"};
-  if (!meetings_.group_by_tag) wanted.erase(std::remove(wanted.begin(), wanted.end(), "categ_ids"), wanted.end());
+  Feed f{kind,
+         kMeetingModel,
+         {},
+         concat(meetings_.domain, {leaf("active", "in", Value(Array{Value(true), Value(false)}))})};
+  std::vector<std::string> wanted =
+      kind == EntityKind::kEvent ? meeting_fields()
+                                 : std::vector<std::string>{"partner_ids", "active", "write_date"};
+  if (!meetings_.group_by_tag)
+    wanted.erase(std::remove(wanted.begin(), wanted.end(), "categ_ids"), wanted.end());
   auto fields = session_.existing_fields(kMeetingModel, wanted);
   if (!fields) return std::move(fields).error();
   f.fields = std::move(*fields);
-  if (std::find(f.fields.begin(), f.fields.end(), "write_date") == f.fields.end()) f.fields.emplace_back("write_date");
+  if (std::find(f.fields.begin(), f.fields.end(), "write_date") == f.fields.end())
+    f.fields.emplace_back("write_date");
   auto fp = feed(f, cursor);
   if (!fp) return std::move(fp).error();
   if (kind == EntityKind::kRegistration) return attendee_records(*fp, cursor);
@@ -164,7 +175,9 @@ Result<ChangePage> OdooConnector::attendee_records(FeedPage& fp, const std::stri
   if (!all.empty()) {
     auto scope = person_scope();
     if (!scope) return std::move(scope).error();
-    auto hits = session_.search("res.partner", concat(std::move(*scope), {leaf("id", "in", Value(ids_value({all.begin(), all.end()})))}));
+    auto hits = session_.search(
+        "res.partner",
+        concat(std::move(*scope), {leaf("id", "in", Value(ids_value({all.begin(), all.end()})))}));
     if (!hits) return std::move(hits).error();
     persons.insert(hits->begin(), hits->end());
   }
@@ -185,7 +198,8 @@ Result<ChangePage> OdooConnector::attendee_records(FeedPage& fp, const std::stri
       r.external_id = attendee_external_id(meeting, partner);
       r.version = write_date(row);
       if (auto iso = odoo_to_iso(r.version)) r.updated_at = *iso;
-      r.fields = {{field::kPerson, std::to_string(partner)}, {field::kEvent, meeting_external_id(meeting)},
+      r.fields = {{field::kPerson, std::to_string(partner)},
+                  {field::kEvent, meeting_external_id(meeting)},
                   {field::kStatus, "registered"}};
       r.deleted = deleted;
       page.records.push_back(std::move(r));
@@ -194,7 +208,8 @@ Result<ChangePage> OdooConnector::attendee_records(FeedPage& fp, const std::stri
     const std::string key = std::to_string(meeting);
     if (!page.full_listing && known.contains(key) && known[key].is_array()) {
       for (const auto& before : known[key]) {
-        if (before.is_number_integer() && std::find(now.begin(), now.end(), before.get<std::int64_t>()) == now.end()) {
+        if (before.is_number_integer() &&
+            std::find(now.begin(), now.end(), before.get<std::int64_t>()) == now.end()) {
           record(before.get<std::int64_t>(), true);
         }
       }
@@ -211,7 +226,8 @@ Result<const std::map<std::int64_t, std::int64_t>*> OdooConnector::meeting_tag_g
   auto have = session_.existing_fields(kMeetingModel, {"categ_ids"});
   if (!have) return std::move(have).error();
   if (have->empty()) return &meeting_tags_.emplace(std::move(out));
-  auto groups = session_.search_read(s_.group_model, group_scope(), {"name"}, {0, 0, "id asc", false});
+  auto groups =
+      session_.search_read(s_.group_model, group_scope(), {"name"}, {0, 0, "id asc", false});
   if (!groups) return std::move(groups).error();
   std::map<std::string, std::int64_t> group_of;
   Array names;
@@ -222,8 +238,9 @@ Result<const std::map<std::int64_t, std::int64_t>*> OdooConnector::meeting_tag_g
     names.emplace_back(*name->as_string());
   }
   if (!names.empty()) {
-    auto tags = session_.search_read(kMeetingTagModel, {leaf("name", "in", Value(std::move(names)))}, {"name"},
-                                     {0, 0, "id asc", false});
+    auto tags =
+        session_.search_read(kMeetingTagModel, {leaf("name", "in", Value(std::move(names)))},
+                             {"name"}, {0, 0, "id asc", false});
     if (!tags) return std::move(tags).error();
     for (const auto& t : *tags) {
       const Value* name = t.find("name");
@@ -250,11 +267,13 @@ Result<Value> OdooConnector::meeting_tag_commands(const Write& w, bool create) {
     }
   }
   if (target && !target_tag) {
-    auto rows = session_.search_read(s_.group_model, {leaf("id", "=", Value(*target))}, {"name"}, {0, 1, "", false});
+    auto rows = session_.search_read(s_.group_model, {leaf("id", "=", Value(*target))}, {"name"},
+                                     {0, 1, "", false});
     if (!rows) return std::move(rows).error();
     const Value* name = rows->empty() ? nullptr : rows->front().find("name");
     if (name == nullptr || !name->as_string()) {
-      return make_error(ErrorKind::kNotFound, "odoo: group " + std::to_string(*target) + " not found for a meeting tag");
+      return make_error(ErrorKind::kNotFound,
+                        "odoo: group " + std::to_string(*target) + " not found for a meeting tag");
     }
     auto made = session_.create(kMeetingTagModel, {Struct{{"name", *name}}});
     if (!made) return std::move(made).error();
@@ -267,10 +286,12 @@ Result<Value> OdooConnector::meeting_tag_commands(const Write& w, bool create) {
 
 bool OdooConnector::to_meetings(const Write& w) const {
   if (!meetings_.enabled) return false;
-  return is_meeting_write(w) || (meetings_.create && w.kind == EntityKind::kEvent && w.op == WriteOp::kCreate);
+  return is_meeting_write(w) ||
+         (meetings_.create && w.kind == EntityKind::kEvent && w.op == WriteOp::kCreate);
 }
 
-void OdooConnector::apply_meetings(const std::vector<Write>& writes, std::vector<WriteResult>& results) {
+void OdooConnector::apply_meetings(const std::vector<Write>& writes,
+                                   std::vector<WriteResult>& results) {
   std::vector<const Write*> creates, events, attendees;
   std::vector<WriteResult*> create_results, event_results, attendee_results;
   for (std::size_t i = 0; i < writes.size(); ++i) {
@@ -286,8 +307,9 @@ void OdooConnector::apply_meetings(const std::vector<Write>& writes, std::vector
       attendees.push_back(&writes[i]);
       attendee_results.push_back(&results[i]);
     } else {
-      results[i].error = make_error(ErrorKind::kInvalidInput, "odoo: no " + std::string(to_string(writes[i].kind)) +
-                                                                  " is a meeting ('" + writes[i].external_id + "')");
+      results[i].error = make_error(ErrorKind::kInvalidInput,
+                                    "odoo: no " + std::string(to_string(writes[i].kind)) +
+                                        " is a meeting ('" + writes[i].external_id + "')");
     }
   }
   if (!creates.empty()) meeting_creates(creates, create_results);
@@ -297,7 +319,8 @@ void OdooConnector::apply_meetings(const std::vector<Write>& writes, std::vector
 
 // Adopt-before-create by title and start (the engine's identity rule for events), then one
 // batch create. Attendees come after, as registrations ([4, partner] writes).
-void OdooConnector::meeting_creates(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results) {
+void OdooConnector::meeting_creates(const std::vector<const Write*>& writes,
+                                    std::vector<WriteResult*>& results) {
   auto fm = session_.fields(kMeetingModel);
   if (!fm) {
     for (auto* r : results) r->error = fm.error();
@@ -305,8 +328,9 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes, std
   }
   Array titles;
   for (const auto* w : writes) titles.emplace_back(text(w->fields, field::kTitle));
-  auto rows = session_.search_read(kMeetingModel, {leaf("name", "in", Value(std::move(titles)))},
-                                   {"name", "start", "allday", "start_date"}, {0, 0, "id asc", false});
+  auto rows =
+      session_.search_read(kMeetingModel, {leaf("name", "in", Value(std::move(titles)))},
+                           {"name", "start", "allday", "start_date"}, {0, 0, "id asc", false});
   if (!rows) {
     for (auto* r : results) r->error = rows.error();
     return;
@@ -324,10 +348,14 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes, std
     };
     std::vector<std::int64_t> hits;
     for (const auto& row : *rows) {
-      auto s = [&](const char* n) { return row.find(n) && row.find(n)->as_string() ? *row.find(n)->as_string() : std::string(); };
+      auto s = [&](const char* n) {
+        return row.find(n) && row.find(n)->as_string() ? *row.find(n)->as_string() : std::string();
+      };
       const bool all_day = row.find("allday") && row.find("allday")->as_bool().value_or(false);
-      const bool same_start = all_day ? s("start_date") == field_of("start_date") : s("start") == field_of("start");
-      if (s("name") == text(w.fields, field::kTitle) && same_start) hits.push_back(*row.find("id")->as_int());
+      const bool same_start =
+          all_day ? s("start_date") == field_of("start_date") : s("start") == field_of("start");
+      if (s("name") == text(w.fields, field::kTitle) && same_start)
+        hits.push_back(*row.find("id")->as_int());
     }
     if (hits.size() == 1) {
       results[i]->external_id = meeting_external_id(hits.front());
@@ -335,17 +363,20 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes, std
       continue;
     }
     if (hits.size() > 1) {
-      results[i]->error = make_error(ErrorKind::kPermanent, "odoo calendar.event: " + std::to_string(hits.size()) +
-                                                                " meetings match; not adopting any (resolve the duplicate)");
+      results[i]->error = make_error(
+          ErrorKind::kPermanent, "odoo calendar.event: " + std::to_string(hits.size()) +
+                                     " meetings match; not adopting any (resolve the duplicate)");
       continue;
     }
-    if (meetings_.group_by_tag && (*fm)->count("categ_ids") && !text(w.fields, field::kGroup).empty()) {
+    if (meetings_.group_by_tag && (*fm)->count("categ_ids") &&
+        !text(w.fields, field::kGroup).empty()) {
       auto tags = meeting_tag_commands(w, true);
       if (!tags) {
         results[i]->error = tags.error();
         continue;
       }
-      if (tags->as_array() && !tags->as_array()->empty()) v.push_back({"categ_ids", std::move(*tags)});
+      if (tags->as_array() && !tags->as_array()->empty())
+        v.push_back({"categ_ids", std::move(*tags)});
     }
     vals.push_back(std::move(v));
     sent.push_back(i);
@@ -361,14 +392,16 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes, std
   }
 }
 
-void OdooConnector::meeting_writes(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results) {
+void OdooConnector::meeting_writes(const std::vector<const Write*>& writes,
+                                   std::vector<WriteResult*>& results) {
   auto fm = session_.fields(kMeetingModel);
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const Write& w = *writes[i];
     auto id = parse_meeting_id(w.external_id);
     if (!id || w.op == WriteOp::kCreate) {
       // New events are made as event.event; a meeting id here is a planning error.
-      results[i]->error = make_error(ErrorKind::kInvalidInput, "odoo: bad meeting id '" + w.external_id + "'");
+      results[i]->error =
+          make_error(ErrorKind::kInvalidInput, "odoo: bad meeting id '" + w.external_id + "'");
       continue;
     }
     Status st = ok_status();
@@ -378,14 +411,17 @@ void OdooConnector::meeting_writes(const std::vector<const Write*>& writes, std:
         continue;
       }
       Struct vals = meeting_to_odoo(w.fields, w.changed, **fm);
-      const bool group_changed = std::find(w.changed.begin(), w.changed.end(), field::kGroup) != w.changed.end();
-      if (meetings_.group_by_tag && group_changed && (*fm)->count("categ_ids") && w.fields.contains(field::kGroup)) {
+      const bool group_changed =
+          std::find(w.changed.begin(), w.changed.end(), field::kGroup) != w.changed.end();
+      if (meetings_.group_by_tag && group_changed && (*fm)->count("categ_ids") &&
+          w.fields.contains(field::kGroup)) {
         auto tags = meeting_tag_commands(w, false);
         if (!tags) {
           results[i]->error = tags.error();
           continue;
         }
-        if (tags->as_array() && !tags->as_array()->empty()) vals.push_back({"categ_ids", std::move(*tags)});
+        if (tags->as_array() && !tags->as_array()->empty())
+          vals.push_back({"categ_ids", std::move(*tags)});
       }
       if (vals.empty()) continue;  // nothing a meeting holds changed
       st = session_.write(kMeetingModel, {*id}, vals);
@@ -397,11 +433,13 @@ void OdooConnector::meeting_writes(const std::vector<const Write*>& writes, std:
       st = session_.call(kMeetingModel, "action_archive", {*id});  // a cancelled meeting
     }
     const bool gone_ok = w.op == WriteOp::kDelete || w.op == WriteOp::kDisable;
-    if (!st && !(gone_ok && st.error().kind == ErrorKind::kNotFound)) results[i]->error = st.error();
+    if (!st && !(gone_ok && st.error().kind == ErrorKind::kNotFound))
+      results[i]->error = st.error();
   }
 }
 
-void OdooConnector::attendee_writes(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results) {
+void OdooConnector::attendee_writes(const std::vector<const Write*>& writes,
+                                    std::vector<WriteResult*>& results) {
   // One write per meeting: partner_ids commands [4, p] (attends) and [3, p] (does not).
   std::map<std::int64_t, std::pair<Array, std::vector<std::size_t>>> by_meeting;
   std::map<std::int64_t, bool> removals_only;
@@ -414,20 +452,26 @@ void OdooConnector::attendee_writes(const std::vector<const Write*>& writes, std
       if (meeting && partner) pair = std::pair{*meeting, *partner};
     }
     if (!pair) {
-      results[i]->error = make_error(ErrorKind::kInvalidInput, "odoo meeting attendee: meeting and person ids needed");
+      results[i]->error = make_error(ErrorKind::kInvalidInput,
+                                     "odoo meeting attendee: meeting and person ids needed");
       continue;
     }
     results[i]->external_id = attendee_external_id(pair->first, pair->second);
     int command = 0;
     switch (w.op) {
       case WriteOp::kCreate:
-      case WriteOp::kEnable: command = attends(w.fields) ? 4 : 3; break;
+      case WriteOp::kEnable:
+        command = attends(w.fields) ? 4 : 3;
+        break;
       case WriteOp::kUpdate:
-        if (std::find(w.changed.begin(), w.changed.end(), field::kStatus) == w.changed.end()) continue;
+        if (std::find(w.changed.begin(), w.changed.end(), field::kStatus) == w.changed.end())
+          continue;
         command = attends(w.fields) ? 4 : 3;
         break;
       case WriteOp::kDisable:
-      case WriteOp::kDelete: command = 3; break;
+      case WriteOp::kDelete:
+        command = 3;
+        break;
     }
     auto& entry = by_meeting[pair->first];
     entry.first.emplace_back(Array{Value(command), Value(pair->second)});
@@ -436,8 +480,10 @@ void OdooConnector::attendee_writes(const std::vector<const Write*>& writes, std
     if (!fresh) it->second = it->second && command == 3;
   }
   for (auto& [meeting, entry] : by_meeting) {
-    Status st = session_.write(kMeetingModel, {meeting}, {{"partner_ids", Value(std::move(entry.first))}});
-    if (st || (st.error().kind == ErrorKind::kNotFound && removals_only[meeting])) continue;  // gone: nobody attends
+    Status st =
+        session_.write(kMeetingModel, {meeting}, {{"partner_ids", Value(std::move(entry.first))}});
+    if (st || (st.error().kind == ErrorKind::kNotFound && removals_only[meeting]))
+      continue;  // gone: nobody attends
     for (auto i : entry.second) results[i]->error = st.error();
   }
 }

@@ -34,8 +34,8 @@ constexpr const char* kKey = "0123456789abcdef0123456789abcdef01234567";
 // or the JSON-2 body (named arguments).
 struct Seen {
   std::string model, method;
-  Value args;    // XML-RPC: the args array; JSON-2: null
-  Value kwargs;  // XML-RPC: kwargs struct (may be nil); JSON-2: the body
+  Value args;       // XML-RPC: the args array; JSON-2: null
+  Value kwargs;     // XML-RPC: kwargs struct (may be nil); JSON-2: the body
   std::string raw;  // the request body as sent
 };
 
@@ -49,7 +49,8 @@ nlohmann::json fields_get_calendar() {
   for (const char* n : {"allday", "active"}) f[n] = {{"type", "boolean"}};
   f["description"] = {{"type", "html"}};
   f["duration"] = {{"type", "float"}};
-  f["event_tz"] = {{"type", "selection"}, {"selection", {{"Europe/Paris", "Europe/Paris"}, {"UTC", "UTC"}}}};
+  f["event_tz"] = {{"type", "selection"},
+                   {"selection", {{"Europe/Paris", "Europe/Paris"}, {"UTC", "UTC"}}}};
   f["partner_ids"] = {{"type", "many2many"}, {"relation", "res.partner"}};
   f["attendee_ids"] = {{"type", "one2many"}, {"relation", "calendar.attendee"}};
   return f;  // no categ_ids: the meeting tags are not asked for then
@@ -66,13 +67,15 @@ class FakeOdoo {
     const http::Headers xml{{"Content-Type", "text/xml; charset=utf-8"}};
     const http::Headers json{{"Content-Type", "application/json; charset=utf-8"}};
     if (r.url.ends_with("/web/version")) {
-      if (version_ < 17) return respond(404, "<html>Not Found</html>", {{"Content-Type", "text/html"}});
+      if (version_ < 17)
+        return respond(404, "<html>Not Found</html>", {{"Content-Type", "text/html"}});
       return load_exchange("01-web-version-get").response();
     }
     if (r.url.ends_with("/xmlrpc/2/common")) {
       auto call = xmlrpc::parse_call(r.body);
       REQUIRE(call.ok());
-      if (call->method == "version") return respond(200, read_file(odoo16_dir() / "01-common-version.response.xml"), xml);
+      if (call->method == "version")
+        return respond(200, read_file(odoo16_dir() / "01-common-version.response.xml"), xml);
       return respond(200, read_file(odoo16_dir() / "02-common-authenticate-ok.response.xml"), xml);
     }
     Seen s;
@@ -93,7 +96,8 @@ class FakeOdoo {
     }
     Value answer = answer_for(s);
     calls.push_back(std::move(s));
-    if (r.url.find("/json/2/") != std::string::npos) return respond(200, to_json(answer).dump(), json);
+    if (r.url.find("/json/2/") != std::string::npos)
+      return respond(200, to_json(answer).dump(), json);
     return respond(200, xmlrpc::encode_response(answer), xml);
   }
 
@@ -107,8 +111,10 @@ class FakeOdoo {
 
  private:
   Value answer_for(const Seen& s) {
-    if (s.model == "res.users" && s.method == "context_get") return J({{"lang", "en_US"}, {"tz", false}, {"uid", 2}});
-    if (s.method == "fields_get") return s.model == "calendar.event" ? J(fields_get_calendar()) : Value(Struct{});
+    if (s.model == "res.users" && s.method == "context_get")
+      return J({{"lang", "en_US"}, {"tz", false}, {"uid", 2}});
+    if (s.method == "fields_get")
+      return s.model == "calendar.event" ? J(fields_get_calendar()) : Value(Struct{});
     if (s.method == "search") {
       Array ids;
       if (s.model == "res.partner") {
@@ -128,7 +134,8 @@ class FakeOdoo {
       const Value* vals = version_ >= 19 ? s.kwargs.find("vals_list") : &(*s.args.as_array())[0];
       if (vals && vals->is_struct()) return Value(next_id_++);  // one dict: one id, as 52 answered
       Array ids;
-      for (std::size_t i = 0; vals && vals->as_array() && i < vals->as_array()->size(); ++i) ids.emplace_back(next_id_++);
+      for (std::size_t i = 0; vals && vals->as_array() && i < vals->as_array()->size(); ++i)
+        ids.emplace_back(next_id_++);
       return Value(std::move(ids));
     }
     return Value(true);  // write
@@ -162,9 +169,11 @@ Write write_of(EntityKind kind, WriteOp op, Fields fields, std::string external_
 Value captured_create(int version, const char* fixture16, Value* partner_ids) {
   Value vals;
   if (version >= 19) {
-    vals = J(nlohmann::json::parse(load_exchange("61-calendar-event-create").request_body)["vals_list"]);
+    vals = J(
+        nlohmann::json::parse(load_exchange("61-calendar-event-create").request_body)["vals_list"]);
   } else {
-    auto call = xmlrpc::parse_call(read_file(odoo16_dir() / (std::string(fixture16) + ".request.xml")));
+    auto call =
+        xmlrpc::parse_call(read_file(odoo16_dir() / (std::string(fixture16) + ".request.xml")));
     REQUIRE(call.ok());
     vals = (*call->params[5].as_array())[0];
   }
@@ -204,7 +213,8 @@ std::vector<std::int64_t> applied(const Value& commands) {
 Value create_vals(const Seen& s) {
   const Value* list = s.args.is_array() ? &(*s.args.as_array())[0] : s.kwargs.find("vals_list");
   REQUIRE(list != nullptr);
-  if (list->is_struct()) return *list;  // one record: the dict alone, as the captured clients send it
+  if (list->is_struct())
+    return *list;  // one record: the dict alone, as the captured clients send it
   REQUIRE(list->as_array());
   REQUIRE(list->as_array()->size() == 1);
   return (*list->as_array())[0];
@@ -219,29 +229,37 @@ TEST_CASE("a meeting made from a canonical event sends the captured create, atte
     CAPTURE(version);
     skip_without_fixtures(version >= 19 ? "odoo19" : "odoo");
     FakeOdoo odoo(version);
-    OdooConnector c(settings_for(version), std::make_unique<coopsync::testing::FakeHttpClient>(
-                                               [&](const http::Request& r) { return odoo.handle(r); }));
+    OdooConnector c(settings_for(version),
+                    std::make_unique<coopsync::testing::FakeHttpClient>(
+                        [&](const http::Request& r) { return odoo.handle(r); }));
     c.enable_meetings({true, {}, false, true}, nullptr);
 
     // 52 / 61: a timed meeting, canonical instants in UTC, no time zone set.
     auto made = c.apply({write_of(EntityKind::kEvent, WriteOp::kCreate,
-                                  {{"title", "Conseil d'administration"}, {"start", "2027-03-27T17:00:00Z"},
-                                   {"end", "2027-03-27T19:00:00Z"}, {"all_day", false}, {"timezone", nullptr},
-                                   {"location", "Salle commune"}, {"description", "Ordre du jour"},
-                                   {"status", "confirmed"}, {"capacity", nullptr}})});
+                                  {{"title", "Conseil d'administration"},
+                                   {"start", "2027-03-27T17:00:00Z"},
+                                   {"end", "2027-03-27T19:00:00Z"},
+                                   {"all_day", false},
+                                   {"timezone", nullptr},
+                                   {"location", "Salle commune"},
+                                   {"description", "Ordre du jour"},
+                                   {"status", "confirmed"},
+                                   {"capacity", nullptr}})});
     REQUIRE_MESSAGE(!made[0].error, made[0].error->message);
     CHECK(made[0].external_id == "calendar.event:1");
     Value captured_partners;
     const Value captured = captured_create(version, "52-calendar-event-create", &captured_partners);
     auto creates = odoo.of("calendar.event", "create");
     REQUIRE(creates.size() == 1);
-    CHECK_MESSAGE(same(create_vals(*creates[0]), captured), to_json(create_vals(*creates[0])).dump() << "\nvs\n"
-                                                                                                  << to_json(captured).dump());
+    CHECK_MESSAGE(same(create_vals(*creates[0]), captured), to_json(create_vals(*creates[0])).dump()
+                                                                << "\nvs\n"
+                                                                << to_json(captured).dump());
     // Its attendees as registrations: one write with [4, p] each, same set as captured.
-    auto regs = c.apply({write_of(EntityKind::kRegistration, WriteOp::kCreate,
-                                  {{"person", "7"}, {"event", "calendar.event:1"}, {"status", "registered"}}),
-                         write_of(EntityKind::kRegistration, WriteOp::kCreate,
-                                  {{"person", "9"}, {"event", "calendar.event:1"}, {"status", "registered"}})});
+    auto regs = c.apply(
+        {write_of(EntityKind::kRegistration, WriteOp::kCreate,
+                  {{"person", "7"}, {"event", "calendar.event:1"}, {"status", "registered"}}),
+         write_of(EntityKind::kRegistration, WriteOp::kCreate,
+                  {{"person", "9"}, {"event", "calendar.event:1"}, {"status", "registered"}})});
     REQUIRE_FALSE(regs[0].error);
     CHECK(regs[1].external_id == "calendar.event:1:partner:9");
     auto writes = odoo.of("calendar.event", "write");
@@ -255,20 +273,27 @@ TEST_CASE("a meeting made from a canonical event sends the captured create, atte
       // 53: all-day, as dates with midnight bounds; its attendee as the captured [[4, 7]].
       odoo.calls.clear();
       auto day = c.apply({write_of(EntityKind::kEvent, WriteOp::kCreate,
-                                   {{"title", "Journée portes ouvertes"}, {"start", "2027-03-28"}, {"end", "2027-03-28"},
-                                    {"all_day", true}, {"timezone", nullptr}, {"location", nullptr},
-                                    {"description", nullptr}, {"status", "confirmed"}})});
+                                   {{"title", "Journée portes ouvertes"},
+                                    {"start", "2027-03-28"},
+                                    {"end", "2027-03-28"},
+                                    {"all_day", true},
+                                    {"timezone", nullptr},
+                                    {"location", nullptr},
+                                    {"description", nullptr},
+                                    {"status", "confirmed"}})});
       REQUIRE_MESSAGE(!day[0].error, day[0].error->message);
       Value partners53;
       const Value captured53 = captured_create(16, "53-calendar-event-create-allday", &partners53);
       REQUIRE(odoo.of("calendar.event", "create").size() == 1);
       CHECK_MESSAGE(same(create_vals(*odoo.of("calendar.event", "create")[0]), captured53),
                     to_json(create_vals(*odoo.of("calendar.event", "create")[0])).dump());
-      auto one = c.apply({write_of(EntityKind::kRegistration, WriteOp::kCreate,
-                                   {{"person", "7"}, {"event", day[0].external_id}, {"status", "registered"}})});
+      auto one = c.apply(
+          {write_of(EntityKind::kRegistration, WriteOp::kCreate,
+                    {{"person", "7"}, {"event", day[0].external_id}, {"status", "registered"}})});
       REQUIRE_FALSE(one[0].error);
       REQUIRE(odoo.of("calendar.event", "write").size() == 1);
-      CHECK(same(*write_args(*odoo.of("calendar.event", "write")[0]).second.find("partner_ids"), partners53));
+      CHECK(same(*write_args(*odoo.of("calendar.event", "write")[0]).second.find("partner_ids"),
+                 partners53));
     }
   }
 }
@@ -278,19 +303,23 @@ TEST_CASE("an attendee removed is the captured write [[3, 9]] on the meeting (56
     CAPTURE(version);
     skip_without_fixtures(version >= 19 ? "odoo19" : "odoo");
     FakeOdoo odoo(version);
-    OdooConnector c(settings_for(version), std::make_unique<coopsync::testing::FakeHttpClient>(
-                                               [&](const http::Request& r) { return odoo.handle(r); }));
+    OdooConnector c(settings_for(version),
+                    std::make_unique<coopsync::testing::FakeHttpClient>(
+                        [&](const http::Request& r) { return odoo.handle(r); }));
     c.enable_meetings({true, {}, false, false}, nullptr);
-    auto r = c.apply({write_of(EntityKind::kRegistration, WriteOp::kDelete, {}, "calendar.event:1:partner:9")});
+    auto r = c.apply(
+        {write_of(EntityKind::kRegistration, WriteOp::kDelete, {}, "calendar.event:1:partner:9")});
     REQUIRE_FALSE(r[0].error);
     auto writes = odoo.of("calendar.event", "write");
     REQUIRE(writes.size() == 1);
     if (version < 19) {
       // The whole execute_kw, byte for byte as Python's xmlrpc.client wrote it.
-      CHECK(writes[0]->raw == read_file(odoo16_dir() / "56-calendar-event-write-attendees.request.xml"));
+      CHECK(writes[0]->raw ==
+            read_file(odoo16_dir() / "56-calendar-event-write-attendees.request.xml"));
     } else {
       // JSON-2 shape of a write (13): ids beside the named vals.
-      CHECK(nlohmann::json::parse(writes[0]->raw) == nlohmann::json::parse(R"({"ids": [1], "vals": {"partner_ids": [[3, 9]]}})"));
+      CHECK(nlohmann::json::parse(writes[0]->raw) ==
+            nlohmann::json::parse(R"({"ids": [1], "vals": {"partner_ids": [[3, 9]]}})"));
     }
   }
 }
@@ -301,15 +330,18 @@ TEST_CASE("the captured calendar.event answers read as events and registrations"
     skip_without_fixtures(version >= 19 ? "odoo19" : "odoo");
     FakeOdoo odoo(version);
     if (version >= 19) {
-      odoo.meeting_rows = J(nlohmann::json::parse(load_exchange("62-calendar-event-search-read").response_body));
+      odoo.meeting_rows =
+          J(nlohmann::json::parse(load_exchange("62-calendar-event-search-read").response_body));
     } else {
-      auto parsed = xmlrpc::parse_response(read_file(odoo16_dir() / "54-calendar-event-search-read.response.xml"));
+      auto parsed = xmlrpc::parse_response(
+          read_file(odoo16_dir() / "54-calendar-event-search-read.response.xml"));
       REQUIRE(parsed.ok());
       odoo.meeting_rows = parsed->result;
     }
     odoo.persons = {7, 9};
-    OdooConnector c(settings_for(version), std::make_unique<coopsync::testing::FakeHttpClient>(
-                                               [&](const http::Request& r) { return odoo.handle(r); }));
+    OdooConnector c(settings_for(version),
+                    std::make_unique<coopsync::testing::FakeHttpClient>(
+                        [&](const http::Request& r) { return odoo.handle(r); }));
     c.enable_meetings({true, {}, false, false}, nullptr);
     std::map<std::string, ExternalRecord> events;
     std::string cursor;
@@ -321,14 +353,16 @@ TEST_CASE("the captured calendar.event answers read as events and registrations"
       if (!page->has_more) break;
     }
     // The fields asked for are among those of the captured search_read (54).
-    const std::vector<std::string> captured54 = {"name", "start", "stop", "allday", "start_date", "stop_date",
-                                                 "duration", "event_tz", "location", "description", "partner_ids",
-                                                 "attendee_ids", "user_id", "privacy", "show_as", "recurrency",
-                                                 "active", "write_date"};
+    const std::vector<std::string> captured54 = {
+        "name",     "start",    "stop",     "allday",      "start_date",  "stop_date",
+        "duration", "event_tz", "location", "description", "partner_ids", "attendee_ids",
+        "user_id",  "privacy",  "show_as",  "recurrency",  "active",      "write_date"};
     auto reads = odoo.of("calendar.event", "search_read");
     REQUIRE_FALSE(reads.empty());
     for (const auto& f : *reads.back()->kwargs.find("fields")->as_array()) {
-      CHECK_MESSAGE(std::find(captured54.begin(), captured54.end(), *f.as_string()) != captured54.end(), *f.as_string());
+      CHECK_MESSAGE(
+          std::find(captured54.begin(), captured54.end(), *f.as_string()) != captured54.end(),
+          *f.as_string());
     }
     REQUIRE(events.count("calendar.event:1"));
     const Fields& timed = events.at("calendar.event:1").fields;

@@ -58,25 +58,46 @@ struct Seeded {
 // Two members and an outsider, the group "Communauté Lyon" (a partner tag) and the meeting
 // tag of the same name; a timed meeting of the group with all three, an all-day one.
 Seeded seed(OdooSim& sim) {
-  auto tags = sim.post("/_sim/seed", {{"records", {{"res.partner.category", {{{"name", "Membre"}}, {{"name", "Communauté Lyon"}}}},
-                                                   {"calendar.event.type", {{{"name", "Communauté Lyon"}}}}}}});
+  auto tags =
+      sim.post("/_sim/seed",
+               {{"records",
+                 {{"res.partner.category", {{{"name", "Membre"}}, {{"name", "Communauté Lyon"}}}},
+                  {"calendar.event.type", {{{"name", "Communauté Lyon"}}}}}}});
   const std::int64_t member = tags["created"]["res.partner.category"][0];
   const std::int64_t lyon = tags["created"]["res.partner.category"][1];
   const std::int64_t meeting_tag = tags["created"]["calendar.event.type"][0];
-  auto people = sim.post("/_sim/seed", {{"records", {{"res.partner", {
-      {{"name", "Alice Martin"}, {"email", "alice.martin@example.org"}, {"category_id", {{6, 0, {member, lyon}}}}},
-      {{"name", "Bruno Leroy"}, {"email", "bruno.leroy@example.org"}, {"phone", "03 20 00 00 00"}, {"category_id", {{6, 0, {member}}}}},
-      {{"name", "Outsider"}, {"email", "out@example.org"}}}}}}});
+  auto people =
+      sim.post("/_sim/seed", {{"records",
+                               {{"res.partner",
+                                 {{{"name", "Alice Martin"},
+                                   {"email", "alice.martin@example.org"},
+                                   {"category_id", {{6, 0, {member, lyon}}}}},
+                                  {{"name", "Bruno Leroy"},
+                                   {"email", "bruno.leroy@example.org"},
+                                   {"phone", "03 20 00 00 00"},
+                                   {"category_id", {{6, 0, {member}}}}},
+                                  {{"name", "Outsider"}, {"email", "out@example.org"}}}}}}});
   Seeded s{people["created"]["res.partner"][0], people["created"]["res.partner"][1],
            people["created"]["res.partner"][2], lyon};
   // As captured (52, 53): naive UTC strings; the all-day one with dates and midnight bounds.
-  sim.post("/_sim/seed", {{"records", {{"calendar.event", {
-      {{"name", "Conseil d'administration"}, {"start", "2027-03-27 17:00:00"}, {"stop", "2027-03-27 19:00:00"},
-       {"allday", false}, {"location", "Salle commune"}, {"description", "<p>Ordre du jour</p>"},
-       {"event_tz", "Europe/Paris"}, {"categ_ids", {{6, 0, {meeting_tag}}}},
-       {"partner_ids", {{6, 0, {s.alice, s.bruno, s.outsider}}}}},
-      {{"name", "Journée portes ouvertes"}, {"allday", true}, {"start_date", "2027-03-28"}, {"stop_date", "2027-03-28"},
-       {"start", "2027-03-28 00:00:00"}, {"stop", "2027-03-28 00:00:00"}, {"partner_ids", {{4, s.alice}}}}}}}}});
+  sim.post("/_sim/seed", {{"records",
+                           {{"calendar.event",
+                             {{{"name", "Conseil d'administration"},
+                               {"start", "2027-03-27 17:00:00"},
+                               {"stop", "2027-03-27 19:00:00"},
+                               {"allday", false},
+                               {"location", "Salle commune"},
+                               {"description", "<p>Ordre du jour</p>"},
+                               {"event_tz", "Europe/Paris"},
+                               {"categ_ids", {{6, 0, {meeting_tag}}}},
+                               {"partner_ids", {{6, 0, {s.alice, s.bruno, s.outsider}}}}},
+                              {{"name", "Journée portes ouvertes"},
+                               {"allday", true},
+                               {"start_date", "2027-03-28"},
+                               {"stop_date", "2027-03-28"},
+                               {"start", "2027-03-28 00:00:00"},
+                               {"stop", "2027-03-28 00:00:00"},
+                               {"partner_ids", {{4, s.alice}}}}}}}}});
   return s;
 }
 
@@ -89,7 +110,9 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     c->enable_meetings({true, {}, true, false}, nullptr);
     // An event.event too: both models make the Event feed.
     auto ev = c->apply({make(EntityKind::kEvent, WriteOp::kCreate,
-                             {{"title", "Assemblée générale"}, {"start", "2027-06-01T08:00:00Z"}, {"end", "2027-06-01T10:00:00Z"}})});
+                             {{"title", "Assemblée générale"},
+                              {"start", "2027-06-01T08:00:00Z"},
+                              {"end", "2027-06-01T10:00:00Z"}})});
     REQUIRE_FALSE(ev[0].error);
     CHECK(ev[0].external_id.find(':') == std::string::npos);  // plain event.event id
 
@@ -144,12 +167,15 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     REQUIRE_FALSE(removed[0].error);
     CHECK(removed[0].external_id == bruno1);
     CHECK(sim.calls("calendar.event.write") == 1);
-    CHECK(ids(sim.record("calendar.event", 1)["partner_ids"]) == std::vector<std::int64_t>{s.alice, s.outsider});
+    CHECK(ids(sim.record("calendar.event", 1)["partner_ids"]) ==
+          std::vector<std::int64_t>{s.alice, s.outsider});
     CHECK(sim.record("calendar.event", 1)["attendee_ids"].size() == 2);  // Odoo dropped Bruno's
 
     // Alice taken off in Odoo itself: the next read says so.
     sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:20"}});
-    REQUIRE(c->session().write("calendar.event", {1}, {{"partner_ids", Value(Array{Value(Array{Value(3), Value(s.alice)})})}}));
+    REQUIRE(c->session().write(
+        "calendar.event", {1},
+        {{"partner_ids", Value(Array{Value(Array{Value(3), Value(s.alice)})})}}));
     auto after = drain(*c, EntityKind::kRegistration, rcursor);
     CHECK_FALSE(after.complete);
     REQUIRE(after.records.count(alice1));
@@ -163,10 +189,13 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
 
     // And back in, from another system: [4, partner].
     auto back = c->apply({make(EntityKind::kRegistration, WriteOp::kCreate,
-                               {{"person", std::to_string(s.bruno)}, {"event", "calendar.event:1"}, {"status", "registered"}})});
+                               {{"person", std::to_string(s.bruno)},
+                                {"event", "calendar.event:1"},
+                                {"status", "registered"}})});
     REQUIRE_FALSE(back[0].error);
     CHECK(back[0].external_id == bruno1);
-    CHECK(ids(sim.record("calendar.event", 1)["partner_ids"]) == std::vector<std::int64_t>{s.bruno, s.outsider});
+    CHECK(ids(sim.record("calendar.event", 1)["partner_ids"]) ==
+          std::vector<std::int64_t>{s.bruno, s.outsider});
   }
 }
 
@@ -183,11 +212,17 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
     sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:10"}});
     // Moved by an hour and made all-day the other way round.
     auto w = c->apply({make(EntityKind::kEvent, WriteOp::kUpdate,
-                            {{"title", "Conseil d'administration"}, {"start", "2027-03-27T18:00:00Z"}, {"end", "2027-03-27T20:00:00Z"},
-                             {"all_day", false}, {"timezone", "Europe/Paris"}},
+                            {{"title", "Conseil d'administration"},
+                             {"start", "2027-03-27T18:00:00Z"},
+                             {"end", "2027-03-27T20:00:00Z"},
+                             {"all_day", false},
+                             {"timezone", "Europe/Paris"}},
                             "calendar.event:1", {"start", "end"}),
                        make(EntityKind::kEvent, WriteOp::kUpdate,
-                            {{"title", "Journée portes ouvertes"}, {"start", "2027-03-29"}, {"end", "2027-03-30"}, {"all_day", true}},
+                            {{"title", "Journée portes ouvertes"},
+                             {"start", "2027-03-29"},
+                             {"end", "2027-03-30"},
+                             {"all_day", true}},
                             "calendar.event:2", {"start", "end"})});
     REQUIRE_FALSE(w[0].error);
     REQUIRE_FALSE(w[1].error);
@@ -216,9 +251,15 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
     CHECK_FALSE(cancelled.records.at("calendar.event:2").deleted);
 
     // meetings.create: a new event from elsewhere becomes a meeting of its group, once.
-    const Fields fresh = {{"title", "Atelier compost"}, {"start", "2027-04-02T16:00:00Z"}, {"end", "2027-04-02T18:00:00Z"},
-                          {"all_day", false}, {"timezone", "Europe/Paris"}, {"location", "Jardin"},
-                          {"description", "Apportez vos seaux"}, {"group", std::to_string(s.lyon)}, {"status", "confirmed"}};
+    const Fields fresh = {{"title", "Atelier compost"},
+                          {"start", "2027-04-02T16:00:00Z"},
+                          {"end", "2027-04-02T18:00:00Z"},
+                          {"all_day", false},
+                          {"timezone", "Europe/Paris"},
+                          {"location", "Jardin"},
+                          {"description", "Apportez vos seaux"},
+                          {"group", std::to_string(s.lyon)},
+                          {"status", "confirmed"}};
     auto made = c->apply({make(EntityKind::kEvent, WriteOp::kCreate, fresh)});
     REQUIRE_FALSE(made[0].error);
     CHECK(made[0].external_id == "calendar.event:3");
@@ -234,7 +275,8 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
     auto listed = drain(*c, EntityKind::kEvent, cursor);
     REQUIRE(listed.records.count("calendar.event:3"));
     const auto& read = listed.records.at("calendar.event:3").fields;
-    for (const char* k : {"title", "start", "end", "timezone", "location", "description", "group"}) {
+    for (const char* k :
+         {"title", "start", "end", "timezone", "location", "description", "group"}) {
       CHECK_MESSAGE(read[k] == fresh[k], k);  // what we wrote reads back unchanged: no echo
     }
   }
@@ -250,7 +292,8 @@ TEST_CASE("meetings off: a split cursor left behind still reads event.event on")
   CHECK(on.records.size() == 2);
   c->enable_meetings({}, nullptr);
   auto off = drain(*c, EntityKind::kEvent, cursor);
-  for (const auto& [id, r] : off.records) CHECK_MESSAGE(id.find("calendar.event") == std::string::npos, id);
+  for (const auto& [id, r] : off.records)
+    CHECK_MESSAGE(id.find("calendar.event") == std::string::npos, id);
   CHECK(c->capabilities().of(EntityKind::kEvent) != nullptr);
 }
 

@@ -50,8 +50,11 @@ TEST_CASE("meetings settings: off by default, domain must be a JSON array") {
   auto none = parse_meeting_settings(nlohmann::json::object());
   REQUIRE(none.ok());
   CHECK_FALSE(none->enabled);
-  auto on = parse_meeting_settings({{"meetings", {{"enabled", true}, {"domain", R"([["name", "ilike", "CA"]])"},
-                                                  {"group_by", "none"}, {"create", true}}}});
+  auto on = parse_meeting_settings({{"meetings",
+                                     {{"enabled", true},
+                                      {"domain", R"([["name", "ilike", "CA"]])"},
+                                      {"group_by", "none"},
+                                      {"create", true}}}});
   REQUIRE(on.ok());
   CHECK(on->enabled);
   CHECK(on->domain.size() == 1);
@@ -63,18 +66,26 @@ TEST_CASE("meetings settings: off by default, domain must be a JSON array") {
 }
 
 TEST_CASE("Odoo 19's organizer block is cut off, other HTML is left alone") {
-  CHECK(strip_organizer_block("<div><p>Ordre du jour</p><br><strong>Organized by</strong><br>Administrator</div>") ==
+  CHECK(strip_organizer_block(
+            "<div><p>Ordre du jour</p><br><strong>Organized by</strong><br>Administrator</div>") ==
         "<p>Ordre du jour</p>");
-  CHECK(strip_organizer_block("<div><br><strong>Organized by</strong><br>Administrator</div>").empty());
+  CHECK(strip_organizer_block("<div><br><strong>Organized by</strong><br>Administrator</div>")
+            .empty());
   CHECK(strip_organizer_block("<div><p>Texte</p></div>") == "<div><p>Texte</p></div>");
 }
 
 TEST_CASE("calendar.event rows to canonical fields") {
   MapContext ctx;
   ctx.event_tag_groups = {{4, 30}, {5, 31}};
-  Value timed(Struct{{"id", Value(1)}, {"name", Value("CA")}, {"start", Value("2027-10-31 08:00:00")},
-                     {"stop", Value("2027-10-31 09:30:00")}, {"allday", Value(false)}, {"event_tz", Value(false)},
-                     {"location", Value(false)}, {"description", Value(false)}, {"active", Value(false)},
+  Value timed(Struct{{"id", Value(1)},
+                     {"name", Value("CA")},
+                     {"start", Value("2027-10-31 08:00:00")},
+                     {"stop", Value("2027-10-31 09:30:00")},
+                     {"allday", Value(false)},
+                     {"event_tz", Value(false)},
+                     {"location", Value(false)},
+                     {"description", Value(false)},
+                     {"active", Value(false)},
                      {"categ_ids", Value(Array{Value(4), Value(9)})}});
   Fields f = meeting_from_odoo(timed, ctx);
   CHECK(f["start"] == "2027-10-31T08:00:00Z");
@@ -87,9 +98,13 @@ TEST_CASE("calendar.event rows to canonical fields") {
   timed.set("categ_ids", Value(Array{Value(4), Value(5)}));
   CHECK(meeting_from_odoo(timed, ctx)["group"].is_null());
   // Without categ_ids read (group_by: none) the group is not held at all.
-  Value bare(Struct{{"id", Value(2)}, {"name", Value("x")}, {"allday", Value(true)},
-                    {"start", Value("2027-10-31 08:00:00")}, {"stop", Value("2027-11-02 18:00:00")},
-                    {"start_date", Value("2027-10-31")}, {"stop_date", Value("2027-11-02")}});
+  Value bare(Struct{{"id", Value(2)},
+                    {"name", Value("x")},
+                    {"allday", Value(true)},
+                    {"start", Value("2027-10-31 08:00:00")},
+                    {"stop", Value("2027-11-02 18:00:00")},
+                    {"start_date", Value("2027-10-31")},
+                    {"stop_date", Value("2027-11-02")}});
   Fields d = meeting_from_odoo(bare, ctx);
   CHECK_FALSE(d.contains("group"));
   CHECK(d["start"] == "2027-10-31");
@@ -98,8 +113,13 @@ TEST_CASE("calendar.event rows to canonical fields") {
 }
 
 TEST_CASE("canonical fields to calendar.event values: updates clear, creates leave out") {
-  const Fields f = {{"title", "CA"}, {"start", "2027-10-31T08:00:00Z"}, {"end", nullptr}, {"all_day", false},
-                    {"timezone", "Mars/Olympus"}, {"location", nullptr}, {"description", nullptr},
+  const Fields f = {{"title", "CA"},
+                    {"start", "2027-10-31T08:00:00Z"},
+                    {"end", nullptr},
+                    {"all_day", false},
+                    {"timezone", "Mars/Olympus"},
+                    {"location", nullptr},
+                    {"description", nullptr},
                     {"status", "cancelled"}};
   Struct create = meeting_to_odoo(f, {}, calendar_fields());
   CHECK(member(create, "location") == nullptr);
@@ -115,8 +135,8 @@ TEST_CASE("canonical fields to calendar.event values: updates clear, creates lea
   CHECK(member(update, "start") == nullptr);  // not among the changes
   CHECK(update.size() == 3);
   // all_day switched on: the whole span goes, as dates with midnight bounds.
-  Struct day = meeting_to_odoo({{"start", "2027-10-31"}, {"end", "2027-11-01"}, {"all_day", true}}, {"all_day"},
-                               calendar_fields());
+  Struct day = meeting_to_odoo({{"start", "2027-10-31"}, {"end", "2027-11-01"}, {"all_day", true}},
+                               {"all_day"}, calendar_fields());
   CHECK(*member(day, "allday") == Value(true));
   CHECK(*member(day, "start_date") == Value("2027-10-31"));
   CHECK(*member(day, "stop_date") == Value("2027-11-01"));
