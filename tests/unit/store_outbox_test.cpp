@@ -177,3 +177,30 @@ TEST_CASE("list_outbox filters by state and pages by id; entries survive a reope
   CHECK(keys_of(*t.store->list_outbox(OutboxState::kPending, SIZE_MAX)) == std::vector<std::string>{"a", "c"});
   CHECK(*t.store->count_outbox("matrix", OutboxState::kDone) == 1);
 }
+
+TEST_CASE("drop_done_outbox forgets one entity's settled entries in one system, nothing else") {
+  TempStore t;
+  auto same = [](OutboxEntry e, const std::string& entity) {
+    e.write.entity_id = entity;
+    return e;
+  };
+  REQUIRE(t.store
+              ->enqueue({same(entry("done-here", "cloud"), "ana"),
+                         same(entry("pending-here", "cloud"), "ana"),
+                         same(entry("done-there", "chat"), "ana"),
+                         same(entry("done-other", "cloud"), "bob")})
+              .ok());
+  for (const char* k : {"done-here", "done-there", "done-other"}) {
+    REQUIRE(t.store->mark_done(id_of(*t.store, k)).ok());
+  }
+  REQUIRE(t.store->drop_done_outbox("cloud", "ana").ok());
+  auto left = t.store->list_outbox(std::nullopt, SIZE_MAX);
+  REQUIRE(left.ok());
+  CHECK(keys_of(*left) == std::vector<std::string>{"pending-here", "done-there", "done-other"});
+  // The same write can be planned again now: enqueueing its key makes a pending entry.
+  REQUIRE(t.store->enqueue({same(entry("done-here", "cloud"), "ana")}).ok());
+  auto again = t.store->get_outbox(id_of(*t.store, "done-here"));
+  REQUIRE(again.ok());
+  REQUIRE(again->has_value());
+  CHECK((*again)->state == OutboxState::kPending);
+}
