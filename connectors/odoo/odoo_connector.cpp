@@ -116,6 +116,10 @@ Status OdooConnector::check() {
   if (auto st = session_.connect(); !st) return st;
   auto f = session_.fields(kPartner);
   if (!f) return std::move(f).error();
+  if (meetings_.enabled) {  // meetings need the calendar module (and read access to it)
+    auto m = session_.fields(kMeetingModel);
+    if (!m) return std::move(m).error();
+  }
   return ok_status();
 }
 

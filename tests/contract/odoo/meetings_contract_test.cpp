@@ -62,6 +62,7 @@ class FakeOdoo {
   std::vector<Seen> calls;
   Value meeting_rows = Value(Array{});  // what calendar.event.search_read answers (feed reads)
   std::vector<std::int64_t> persons;    // res.partner.search answers (persons in scope)
+  bool no_calendar = false;             // an Odoo without the calendar module
 
   Result<http::Response> handle(const http::Request& r) {
     const http::Headers xml{{"Content-Type", "text/xml; charset=utf-8"}};
@@ -93,6 +94,10 @@ class FakeOdoo {
       s.model = rest.substr(0, rest.find('/'));
       s.method = rest.substr(rest.find('/') + 1);
       s.kwargs = J(nlohmann::json::parse(r.body));
+    }
+    if (no_calendar && s.model == "calendar.event" && r.url.find("/xmlrpc/") != std::string::npos) {
+      // As captured for an unknown model (29): fault 2.
+      return respond(200, xmlrpc::encode_fault({2, "Object calendar.event doesn't exist"}), xml);
     }
     Value answer = answer_for(s);
     calls.push_back(std::move(s));
@@ -399,6 +404,20 @@ TEST_CASE("the captured calendar.event answers read as events and registrations"
     CHECK(regs.count("calendar.event:1:partner:7"));
     if (version < 19) CHECK(regs.count("calendar.event:2:partner:7"));
   }
+}
+
+TEST_CASE("doctor: meetings on an Odoo without the calendar module are an error, not a silence") {
+  skip_without_fixtures("odoo");
+  FakeOdoo odoo(16);
+  odoo.no_calendar = true;
+  OdooConnector c(settings_for(16), std::make_unique<coopsync::testing::FakeHttpClient>(
+                                        [&](const http::Request& r) { return odoo.handle(r); }));
+  CHECK(c.check().ok());  // meetings off: calendar.event is not asked for
+  c.enable_meetings({true, {}, false, false}, nullptr);
+  Status st = c.check();
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().kind == ErrorKind::kPermanent);
+  CHECK(st.error().message.find("calendar.event") != std::string::npos);
 }
 
 }  // namespace
