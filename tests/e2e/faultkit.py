@@ -21,7 +21,6 @@ room, each event once everywhere and announced once; nothing left in the outbox.
 Odoo edits go through its real XML-RPC API, as the Odoo web client would make them.
 """
 import subprocess
-import time
 import xmlrpc.client
 
 from checks import assert_checks
@@ -131,17 +130,6 @@ def _slug(city):
     return slug(city)
 
 
-def next_second():
-    """Waits for the wall clock to enter a new second (an ordering precondition, not a
-    timing assertion); call it before a round of Odoo edits made after passes. Known open bug, kept out of these crash-safety tests: the Odoo
-    connector's cursor resumes after the ids it already read in the newest write_date second,
-    so a record edited again within the second it was read in is missed until it changes in a
-    later second (odoo_connector.cpp, feed(); to fix by re-reading the last second)."""
-    start = int(time.time())
-    while int(time.time()) == start:
-        time.sleep(0.02)
-
-
 def rename(coop, member, new_name):
     odoo_call(coop, "res.partner", "write", [[odoo_partner(coop, member["email"])],
                                              {"name": new_name}])
@@ -153,6 +141,21 @@ def move(coop, member, community):
     odoo_call(coop, "res.partner", "write", [[pid], {"category_id": [
         [3, tag_of(coop, member["community"])], [4, tag_of(coop, community)]]}])
     member["community"] = community
+
+
+def move_some(coop, rng, facts, n, back=False):
+    """Moves n members, each to another community, members that never moved; with back,
+    the first of them is one that moved before, going back to the community it left."""
+    members, communities = facts["members"], facts["communities"]
+    back = [m for m in members if m.get("former") and m["former"] != m["community"]] if back else []
+    picked = [rng.choice(back)] if back else []
+    others = [m for m in members if m not in picked and not m.get("former")]
+    picked += rng.sample(others, max(0, min(n - len(picked), len(others))))
+    for m in picked:
+        former = m["community"]
+        dest = m["former"] if m in back else rng.choice([c for c in communities if c != former])
+        move(coop, m, dest)
+        m["former"] = former
 
 
 def add_member(coop, facts, name, email, community):
