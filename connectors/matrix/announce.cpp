@@ -9,11 +9,6 @@
 namespace coopsync::matrix {
 
 namespace {
-std::string text_field(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 // "YYYY-MM-DDTHH:MM:SS" in `zone`, or the UTC text as given when it cannot be converted.
 std::string local(const std::string& instant_text, const std::string& zone) {
   auto instant = parse_instant(instant_text);
@@ -40,9 +35,9 @@ std::string html_escape(const std::string& text) {
 }  // namespace
 
 std::string format_when(const Fields& event) {
-  const std::string start = text_field(event, field::kStart);
-  const std::string end = text_field(event, field::kEnd);
-  const std::string zone = text_field(event, field::kTimezone);
+  const std::string start = field_text(event, field::kStart);
+  const std::string end = field_text(event, field::kEnd);
+  const std::string zone = field_text(event, field::kTimezone);
   auto all_day = event.find(field::kAllDay);
   if (all_day != event.end() && all_day->is_boolean() && all_day->get<bool>()) {
     if (end.empty() || end == start) return start;
@@ -60,14 +55,14 @@ std::string format_when(const Fields& event) {
 }
 
 std::string announcement_text(const Settings& settings, const Fields& event, bool cancelled) {
-  if (text_field(event, field::kStatus) == "cancelled") cancelled = true;
+  if (field_text(event, field::kStatus) == "cancelled") cancelled = true;
   std::string tpl = cancelled ? settings.announcement_cancelled : settings.announcement;
   if (tpl.empty()) tpl = cancelled ? kDefaultCancelled : kDefaultAnnouncement;
-  const std::string text = expand(tpl, {{"title", text_field(event, field::kTitle)},
+  const std::string text = expand(tpl, {{"title", field_text(event, field::kTitle)},
                                         {"when", format_when(event)},
-                                        {"location", text_field(event, field::kLocation)},
-                                        {"online_url", text_field(event, field::kOnlineUrl)},
-                                        {"description", text_field(event, field::kDescription)}});
+                                        {"location", field_text(event, field::kLocation)},
+                                        {"online_url", field_text(event, field::kOnlineUrl)},
+                                        {"description", field_text(event, field::kDescription)}});
   // Drop the empty lines left by absent fields; keep the rest as written.
   std::istringstream in(text);
   std::string line;

@@ -10,12 +10,6 @@
 namespace coopsync::matrix {
 
 namespace {
-std::string text(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
-WriteResult fail(Error e) { return WriteResult{std::move(e)}; }
 
 WriteResult done(std::string external_id, bool adopted = false, std::string version = {}) {
   WriteResult r;
@@ -29,7 +23,7 @@ constexpr int kAnnouncementScan = 100;  // recent messages searched for our mark
 }  // namespace
 
 Result<std::optional<std::string>> MatrixConnector::find_person(const Fields& fields) {
-  const auto email = normalize_email(text(fields, field::kEmail));
+  const auto email = normalize_email(field_text(fields, field::kEmail));
   if (settings_.admin && email && !threepid_lookup_unsupported_) {
     auto by_email = client_.admin_user_by_email(*email);
     if (by_email.ok() && by_email->has_value()) return by_email;
@@ -59,37 +53,37 @@ WriteResult MatrixConnector::write_person(const Write& w) {
     // matched (admin: the upsert below then keeps an account made since, by its id).
     auto found = w.listed && settings_.admin ? Result<std::optional<std::string>>(std::nullopt)
                                              : find_person(w.fields);
-    if (!found.ok()) return fail(found.error());
+    if (!found.ok()) return WriteResult::failed(found.error());
     if (found->has_value()) return done(**found, true);
     if (!settings_.admin) {
       auto id = person_user_id(settings_, w.fields);
-      return fail(make_error(ErrorKind::kNotFound,
+      return WriteResult::failed(make_error(ErrorKind::kNotFound,
                              "matrix: no account " + (id.ok() ? *id : std::string("?")) +
                                  " yet, and creating accounts needs admin: true"));
     }
     auto user_id = person_user_id(settings_, w.fields);
-    if (!user_id.ok()) return fail(user_id.error());
-    json body = {{"displayname", text(w.fields, field::kDisplayName)}};
-    if (auto email = normalize_email(text(w.fields, field::kEmail))) {
+    if (!user_id.ok()) return WriteResult::failed(user_id.error());
+    json body = {{"displayname", field_text(w.fields, field::kDisplayName)}};
+    if (auto email = normalize_email(field_text(w.fields, field::kEmail))) {
       body["threepids"] = {{{"medium", "email"}, {"address", *email}}};
     }
     auto user = client_.admin_put_user(*user_id, body);
-    if (!user.ok()) return fail(user.error());
+    if (!user.ok()) return WriteResult::failed(user.error());
     return done(*user_id, false, listing_version(*user));
   }
   if (!settings_.admin) {
-    return fail(make_error(ErrorKind::kPermanent, "matrix: changing accounts needs admin: true"));
+    return WriteResult::failed(make_error(ErrorKind::kPermanent, "matrix: changing accounts needs admin: true"));
   }
   if (w.op == WriteOp::kDisable || w.op == WriteOp::kDelete) {
     auto st = client_.admin_deactivate(w.external_id);
-    if (!st.ok() && st.error().kind != ErrorKind::kNotFound) return fail(st.error());
+    if (!st.ok() && st.error().kind != ErrorKind::kNotFound) return WriteResult::failed(st.error());
     return done(w.external_id);
   }
   json body = json::object();
-  if (w.fields.contains(field::kDisplayName)) body["displayname"] = text(w.fields, field::kDisplayName);
+  if (w.fields.contains(field::kDisplayName)) body["displayname"] = field_text(w.fields, field::kDisplayName);
   if (w.fields.contains(field::kEmail)) {
     body["threepids"] = json::array();
-    if (auto email = normalize_email(text(w.fields, field::kEmail))) {
+    if (auto email = normalize_email(field_text(w.fields, field::kEmail))) {
       body["threepids"].push_back({{"medium", "email"}, {"address", *email}});
     }
   }
@@ -100,7 +94,7 @@ WriteResult MatrixConnector::write_person(const Write& w) {
   if (deactivate) body["deactivated"] = true;
   if (body.empty()) return done(w.external_id);
   auto user = client_.admin_put_user(w.external_id, body);
-  if (!user.ok()) return fail(user.error());
+  if (!user.ok()) return WriteResult::failed(user.error());
   return done(w.external_id, false, listing_version(*user));
 }
 
@@ -123,10 +117,10 @@ WriteResult MatrixConnector::write_event(const Write& w) {
     room_id = w.external_id.substr(0, bar);
     event_id = w.external_id.substr(bar + 1);
   } else {
-    room_id = text(w.fields, field::kGroup);
+    room_id = field_text(w.fields, field::kGroup);
   }
   if (room_id.empty()) {
-    return fail(make_error(ErrorKind::kPermanent,
+    return WriteResult::failed(make_error(ErrorKind::kPermanent,
                            "matrix: event " + w.entity_id + " has no organising group with a room"));
   }
   const bool cancel = w.op == WriteOp::kDisable || w.op == WriteOp::kDelete;
@@ -136,17 +130,17 @@ WriteResult MatrixConnector::write_event(const Write& w) {
   const std::string txn = txn_id_for(w.key.empty() ? w.entity_id + "-" + to_string(w.op) : w.key);
   if (w.op == WriteOp::kCreate && event_id.empty()) {
     auto found = find_announcement(room_id, w.entity_id);
-    if (!found.ok()) return fail(found.error());
+    if (!found.ok()) return WriteResult::failed(found.error());
     if (found->has_value()) return done(room_id + "|" + **found, true);
     auto sent = client_.send(room_id, "m.room.message", txn, content);
-    if (!sent.ok()) return fail(sent.error());
+    if (!sent.ok()) return WriteResult::failed(sent.error());
     return done(room_id + "|" + *sent, false, *sent);
   }
   if (event_id.empty()) {
-    return fail(make_error(ErrorKind::kInvalidInput, "matrix: event " + w.entity_id + " has no announcement id"));
+    return WriteResult::failed(make_error(ErrorKind::kInvalidInput, "matrix: event " + w.entity_id + " has no announcement id"));
   }
   auto sent = client_.send(room_id, "m.room.message", txn, edit_content(event_id, content));
-  if (!sent.ok()) return fail(sent.error());
+  if (!sent.ok()) return WriteResult::failed(sent.error());
   return done(room_id + "|" + event_id, false, *sent);
 }
 

@@ -5,14 +5,9 @@
 namespace coopsync::matrix {
 
 namespace {
-std::string text(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
 
-WriteResult fail(Error e) { return WriteResult{std::move(e)}; }
-
-WriteResult done(std::string external_id, bool adopted = false) {
+// A room or membership written (or found already there: adopted).
+WriteResult written(std::string external_id, bool adopted = false) {
   WriteResult r;
   r.external_id = std::move(external_id);
   r.adopted = adopted;
@@ -36,7 +31,7 @@ Status MatrixConnector::sync_room_text(const std::string& room_id, const Fields&
   } items[] = {{field::kName, "m.room.name", "name"}, {field::kDescription, "m.room.topic", "topic"}};
   for (const auto& item : items) {
     if (!fields.contains(item.field)) continue;
-    const std::string want = text(fields, item.field);
+    const std::string want = field_text(fields, item.field);
     auto have = client_.get_state(room_id, item.type, "");
     if (!have.ok()) return std::move(have).error();
     const std::string current = have->has_value() ? string_or(**have, item.key) : std::string();
@@ -49,47 +44,47 @@ Status MatrixConnector::sync_room_text(const std::string& room_id, const Fields&
 
 WriteResult MatrixConnector::write_group(const Write& w) {
   if (w.op == WriteOp::kUpdate || w.op == WriteOp::kEnable) {
-    if (w.external_id.empty()) return fail(make_error(ErrorKind::kInvalidInput, "matrix: group update without room id"));
-    if (auto st = sync_room_text(w.external_id, w.fields); !st.ok()) return fail(st.error());
+    if (w.external_id.empty()) return WriteResult::failed(make_error(ErrorKind::kInvalidInput, "matrix: group update without room id"));
+    if (auto st = sync_room_text(w.external_id, w.fields); !st.ok()) return WriteResult::failed(st.error());
     if (w.op == WriteOp::kEnable) {
-      if (auto st = link_into_space(w.external_id); !st.ok()) return fail(st.error());
+      if (auto st = link_into_space(w.external_id); !st.ok()) return WriteResult::failed(st.error());
     }
-    return done(w.external_id);
+    return written(w.external_id);
   }
   if (w.op == WriteOp::kDisable || w.op == WriteOp::kDelete) {
     // The room stays (its history belongs to its members); it leaves the space, and on
     // delete its alias goes so that a new collective of the same slug gets a new room.
     auto space = ensure_space(false);
-    if (!space.ok()) return fail(space.error());
+    if (!space.ok()) return WriteResult::failed(space.error());
     if (!space->empty()) {
       auto put = client_.put_state(*space, "m.space.child", w.external_id, json::object());
-      if (!put.ok() && put.error().kind != ErrorKind::kNotFound) return fail(put.error());
+      if (!put.ok() && put.error().kind != ErrorKind::kNotFound) return WriteResult::failed(put.error());
     }
     if (managed_) managed_->erase(w.external_id);
     if (w.op == WriteOp::kDelete) {
-      std::string slug = text(w.fields, field::kSlug);
+      std::string slug = field_text(w.fields, field::kSlug);
       if (!slug.empty()) {
         auto del = client_.delete_alias(room_alias_for(settings_, slug));
-        if (!del.ok() && del.error().kind != ErrorKind::kNotFound) return fail(del.error());
+        if (!del.ok() && del.error().kind != ErrorKind::kNotFound) return WriteResult::failed(del.error());
       }
     }
-    return done(w.external_id);
+    return written(w.external_id);
   }
   // Create: find the room by alias first (a restart, a crash after createRoom, a room
   // made by hand), and only then create it.
-  std::string slug = text(w.fields, field::kSlug);
-  if (slug.empty()) slug = slugify(text(w.fields, field::kName));
-  if (slug.empty()) return fail(make_error(ErrorKind::kPermanent, "matrix: collective " + w.entity_id + " has neither slug nor name"));
+  std::string slug = field_text(w.fields, field::kSlug);
+  if (slug.empty()) slug = slugify(field_text(w.fields, field::kName));
+  if (slug.empty()) return WriteResult::failed(make_error(ErrorKind::kPermanent, "matrix: collective " + w.entity_id + " has neither slug nor name"));
   const std::string alias = room_alias_for(settings_, slug);
   auto space = ensure_space(true);
-  if (!space.ok()) return fail(space.error());
+  if (!space.ok()) return WriteResult::failed(space.error());
   auto existing = client_.resolve_alias(alias);
-  if (!existing.ok()) return fail(existing.error());
+  if (!existing.ok()) return WriteResult::failed(existing.error());
   if (existing->has_value()) {
     const std::string room_id = **existing;
-    if (auto st = sync_room_text(room_id, w.fields); !st.ok()) return fail(st.error());
-    if (auto st = link_into_space(room_id); !st.ok()) return fail(st.error());
-    return done(room_id, true);
+    if (auto st = sync_room_text(room_id, w.fields); !st.ok()) return WriteResult::failed(st.error());
+    if (auto st = link_into_space(room_id); !st.ok()) return WriteResult::failed(st.error());
+    return written(room_id, true);
   }
   json initial = json::array();
   initial.push_back({{"type", "m.room.history_visibility"}, {"state_key", ""},
@@ -103,11 +98,11 @@ WriteResult MatrixConnector::write_group(const Write& w) {
                      {"content", {{"via", {settings_.server_name}}, {"canonical", true}}}});
   json body = {{"preset", "private_chat"},
                {"visibility", "private"},
-               {"name", text(w.fields, field::kName)},
+               {"name", field_text(w.fields, field::kName)},
                {"room_alias_name", alias_localpart(alias)},
                {"initial_state", initial},
                {"power_level_content_override", {{"users", {{me_, 100}}}}}};
-  const std::string topic = text(w.fields, field::kDescription);
+  const std::string topic = field_text(w.fields, field::kDescription);
   if (!topic.empty()) body["topic"] = topic;
   auto created = client_.create_room(body);
   std::string room_id;
@@ -116,25 +111,25 @@ WriteResult MatrixConnector::write_group(const Write& w) {
     room_id = created->room_id;
   } else if (created.error().kind == ErrorKind::kConflict) {  // M_ROOM_IN_USE: alias taken meanwhile
     auto again = client_.resolve_alias(alias);
-    if (!again.ok()) return fail(again.error());
-    if (!again->has_value()) return fail(created.error());
+    if (!again.ok()) return WriteResult::failed(again.error());
+    if (!again->has_value()) return WriteResult::failed(created.error());
     room_id = **again;
     adopted = true;
   } else {
-    return fail(created.error());
+    return WriteResult::failed(created.error());
   }
-  if (auto st = link_into_space(room_id); !st.ok()) return fail(st.error());
-  return done(room_id, adopted);
+  if (auto st = link_into_space(room_id); !st.ok()) return WriteResult::failed(st.error());
+  return written(room_id, adopted);
 }
 
 WriteResult MatrixConnector::write_membership(const Write& w) {
   auto [room_id, user_id] = split_pair(w.external_id);
   if (room_id.empty()) {
-    room_id = text(w.fields, field::kGroup);
-    user_id = text(w.fields, field::kPerson);
+    room_id = field_text(w.fields, field::kGroup);
+    user_id = field_text(w.fields, field::kPerson);
   }
   if (room_id.empty() || user_id.empty()) {
-    return fail(make_error(ErrorKind::kPermanent,
+    return WriteResult::failed(make_error(ErrorKind::kPermanent,
                            "matrix: membership " + w.entity_id + " lacks its room or its person"));
   }
   const std::string id = room_id + "|" + user_id;
@@ -143,35 +138,35 @@ WriteResult MatrixConnector::write_membership(const Write& w) {
     // once. A refusal (joined or banned since) is judged below from the membership read.
     auto st = client_.invite(room_id, user_id, settings_.invite_reason);
     if (st.ok()) {
-      if (auto sp = invite_into_space(user_id, true); !sp.ok()) return fail(sp.error());
-      return done(id);
+      if (auto sp = invite_into_space(user_id, true); !sp.ok()) return WriteResult::failed(sp.error());
+      return written(id);
     }
-    if (st.error().kind != ErrorKind::kPermanent) return fail(st.error());
+    if (st.error().kind != ErrorKind::kPermanent) return WriteResult::failed(st.error());
   }
   auto member = client_.get_state(room_id, "m.room.member", user_id);
-  if (!member.ok()) return fail(member.error());
+  if (!member.ok()) return WriteResult::failed(member.error());
   const std::string current = member->has_value() ? string_or(**member, "membership") : std::string();
   const bool inside = current == "join" || current == "invite";
   if (w.op == WriteOp::kDelete || w.op == WriteOp::kDisable) {
-    if (!inside) return done(id);  // already out: nothing to undo
+    if (!inside) return written(id);  // already out: nothing to undo
     if (auto st = client_.kick(room_id, user_id, settings_.kick_reason); !st.ok()) {
-      return fail(st.error());
+      return WriteResult::failed(st.error());
     }
-    return done(id);
+    return written(id);
   }
-  if (w.op == WriteOp::kUpdate) return done(id);  // role is not held in Matrix
+  if (w.op == WriteOp::kUpdate) return written(id);  // role is not held in Matrix
   if (current == "ban") {
-    return fail(make_error(ErrorKind::kPermanent, "matrix: " + user_id + " is banned from " + room_id));
+    return WriteResult::failed(make_error(ErrorKind::kPermanent, "matrix: " + user_id + " is banned from " + room_id));
   }
   if (!inside) {
     if (auto st = client_.invite(room_id, user_id, settings_.invite_reason); !st.ok()) {
-      return fail(st.error());
+      return WriteResult::failed(st.error());
     }
   }
   // After the room: a failure here retries the whole write, and the room invite is not
   // repeated (it is read first).
-  if (auto st = invite_into_space(user_id, w.listed); !st.ok()) return fail(st.error());
-  return done(id, inside);  // never invite twice; an existing membership is adopted
+  if (auto st = invite_into_space(user_id, w.listed); !st.ok()) return WriteResult::failed(st.error());
+  return written(id, inside);  // never invite twice; an existing membership is adopted
 }
 
 }  // namespace coopsync::matrix

@@ -13,9 +13,6 @@ namespace {
 constexpr int kMembersPageSize = 100;
 constexpr int kMaxPages = 1000;
 
-std::string str(const nlohmann::json& o, const char* key) {
-  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
-}
 }  // namespace
 
 Result<ChangePage> MobilizonConnector::group_changes() {
@@ -30,9 +27,9 @@ Result<ChangePage> MobilizonConnector::group_changes() {
     ExternalRecord r;
     r.kind = EntityKind::kGroup;
     r.external_id = actor_handle(g);
-    r.fields = {{field::kName, str(g, "name").empty() ? str(g, "preferredUsername") : str(g, "name")},
-                {field::kSlug, str(g, "preferredUsername")},
-                {field::kDescription, html_to_text(str(g, "summary"))}};
+    r.fields = {{field::kName, field_text(g, "name").empty() ? field_text(g, "preferredUsername") : field_text(g, "name")},
+                {field::kSlug, field_text(g, "preferredUsername")},
+                {field::kDescription, html_to_text(field_text(g, "summary"))}};
     page.records.push_back(std::move(r));
   }
   return page;
@@ -63,14 +60,14 @@ Result<ChangePage> MobilizonConnector::membership_changes() {
     if (!members.ok()) return std::move(members).error();
     for (const auto& m : *members) {
       const auto& actor = m.value("actor", nlohmann::json());
-      const std::string actor_id = str(actor, "id");
-      auto role = membership_role(str(m, "role"));
+      const std::string actor_id = field_text(actor, "id");
+      auto role = membership_role(field_text(m, "role"));
       if (actor_id.empty() || !role || actor_id == actor_id_) continue;  // not the bridge itself
       remember_person(actor);
       ExternalRecord r;
       r.kind = EntityKind::kMembership;
       r.external_id = handle + "/" + actor_id;
-      r.version = str(m, "updatedAt");
+      r.version = field_text(m, "updatedAt");
       r.fields = {{field::kGroup, handle}, {field::kPerson, actor_id}, {field::kRole, *role}};
       page.records.push_back(std::move(r));
     }
@@ -96,8 +93,8 @@ Result<ChangePage> MobilizonConnector::person_changes() {
     ExternalRecord r;
     r.kind = EntityKind::kPerson;
     r.external_id = it.key();
-    const std::string name = str(it.value(), "name");
-    r.fields = {{field::kDisplayName, name.empty() ? str(it.value(), "handle") : name}};
+    const std::string name = field_text(it.value(), "name");
+    r.fields = {{field::kDisplayName, name.empty() ? field_text(it.value(), "handle") : name}};
     page.records.push_back(std::move(r));
   }
   return page;

@@ -58,10 +58,6 @@ long long total_of(const nlohmann::json& list) {
   return list.is_object() && list.contains("total") && list["total"].is_number_integer() ? list["total"].get<long long>() : 0;
 }
 
-std::string str(const nlohmann::json& o, const char* key) {
-  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : "";
-}
-
 ExternalRecord deleted(EntityKind kind, const std::string& id) {
   ExternalRecord r;
   r.kind = kind;
@@ -90,7 +86,7 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
     // Drafts are not published (PITFALLS.md 21): out of scope until they are; one that
     // goes back to draft leaves the scope.
     if (event.is_object() && event.value("draft", false) == true) {
-      const std::string uuid = str(event, "uuid");
+      const std::string uuid = field_text(event, "uuid");
       if (mirror.contains(uuid)) {
         mirror.erase(uuid);
         page.records.push_back(deleted(EntityKind::kEvent, uuid));
@@ -118,7 +114,7 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
                                    {{"preferredUsername", g}, {"page", 1}, {"limit", 1}}});
         if (!data.ok()) return std::move(data).error();
         const auto& first = elements_of(member((*data)["group"], "activity"));
-        if (!first.empty()) c["act"][g] = {{"at", str(first[0], "insertedAt")}, {"ids", {str(first[0], "id")}}};
+        if (!first.empty()) c["act"][g] = {{"at", field_text(first[0], "insertedAt")}, {"ids", {field_text(first[0], "id")}}};
         else c["act"][g] = {{"at", ""}, {"ids", nlohmann::json::array()}};
       }
     }
@@ -137,7 +133,7 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
       const auto& list = member((*data)["group"], "organizedEvents");
       const auto& elements = elements_of(list);
       for (const auto& e : elements) {
-        const std::string uuid = str(e, "uuid");
+        const std::string uuid = field_text(e, "uuid");
         if (uuid.empty() || !seen.insert(uuid).second) continue;  // shifted page: already reported
         scan["seen"].push_back(uuid);
         if (auto st = emit(e, full); !st.ok()) return std::move(st).error();
@@ -198,8 +194,8 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
       const auto& elements = elements_of(member((*data)["group"], "activity"));
       if (elements.empty()) break;
       for (const auto& a : elements) {
-        const std::string when = str(a, "insertedAt");
-        const std::string id = str(a, "id");
+        const std::string when = field_text(a, "insertedAt");
+        const std::string id = field_text(a, "id");
         if (when < at || (when == at && done.count(id))) {
           reached = true;
           break;
@@ -211,9 +207,9 @@ Result<ChangePage> MobilizonConnector::event_changes(const std::string& cursor_t
         if (when == new_at) new_ids.insert(id);
         std::string uuid;
         for (const auto& kv : a.value("subjectParams", nlohmann::json::array())) {
-          if (str(kv, "key") == "event_uuid") uuid = str(kv, "value");
+          if (field_text(kv, "key") == "event_uuid") uuid = field_text(kv, "value");
         }
-        if (!uuid.empty() && !latest.count(uuid)) latest[uuid] = str(a, "subject");  // newest first
+        if (!uuid.empty() && !latest.count(uuid)) latest[uuid] = field_text(a, "subject");  // newest first
       }
       if (p == kMaxActivityPages && !reached) c["full_at"] = 0;  // too much to walk: rescan
     }
@@ -306,16 +302,16 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
       bool new_person = false;
       for (const auto& person : people) {
         const auto& actor = person.value("actor", nlohmann::json());
-        const std::string actor_id = str(actor, "id");
+        const std::string actor_id = field_text(actor, "id");
         // The bridge's own participation (it organises the group's events) is no registration.
         if (actor_id.empty() || actor_id == actor_id_ || !now_actors.insert(actor_id).second) continue;
         new_person = remember_person(actor) || new_person;
         ExternalRecord r;
         r.kind = EntityKind::kRegistration;
         r.external_id = registration_id(uuid, actor_id);
-        r.version = str(person, "role");
-        r.updated_at = str(person, "insertedAt");
-        r.fields = {{field::kEvent, uuid}, {field::kPerson, actor_id}, {field::kStatus, registration_status(str(person, "role"))}};
+        r.version = field_text(person, "role");
+        r.updated_at = field_text(person, "insertedAt");
+        r.fields = {{field::kEvent, uuid}, {field::kPerson, actor_id}, {field::kStatus, registration_status(field_text(person, "role"))}};
         page.records.push_back(std::move(r));
       }
       for (const auto& a : before) {
@@ -323,7 +319,7 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
       }
       // A participant not yet listed as a person: the engine cannot link this registration
       // before the person is (persons are pulled first), so read the event again next pass.
-      events[uuid] = {{"u", new_person ? std::string() : str(ev, "updatedAt")}, {"a", now_actors}};
+      events[uuid] = {{"u", new_person ? std::string() : field_text(ev, "updatedAt")}, {"a", now_actors}};
     }
     save_persons();
     page.cursor = c.dump();
@@ -340,11 +336,11 @@ Result<ChangePage> MobilizonConnector::registration_changes(const std::string& c
     const auto& elements = elements_of(list);
     std::set<std::string> seen(scan["seen"].begin(), scan["seen"].end());
     for (const auto& e : elements) {
-      const std::string uuid = str(e, "uuid");
+      const std::string uuid = field_text(e, "uuid");
       if (uuid.empty() || !seen.insert(uuid).second) continue;
       scan["seen"].push_back(uuid);
       if (e.value("local", true) == false) continue;  // remote copies: participants are not ours
-      const bool changed = !events.contains(uuid) || events[uuid].value("u", "") != str(e, "updatedAt");
+      const bool changed = !events.contains(uuid) || events[uuid].value("u", "") != field_text(e, "updatedAt");
       if (full || changed) scan["pending"].push_back(uuid);
     }
     if (elements.empty() || static_cast<long long>(p) * 100 >= total_of(list)) {

@@ -1,4 +1,5 @@
 #include "connectors/mobilizon/graphql_errors.hpp"
+#include "core/util/ascii_case.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -17,12 +18,6 @@ std::string text_of(const nlohmann::json& v) {
     return out;
   }
   return v.is_null() ? std::string() : v.dump();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -60,7 +55,7 @@ Error map_graphql_errors(const nlohmann::json& errors, const std::string& what) 
   std::string text = "mobilizon " + what + ": " + message;
   if (e.contains("field") && e["field"].is_string()) text += " (field " + e["field"].get<std::string>() + ")";
   if (errors.size() > 1) text += " (+" + std::to_string(errors.size() - 1) + " more)";
-  const std::string msg = lower(message);
+  const std::string msg = util::ascii_lower(message);
 
   if (code.empty()) {
     // A document or variable error: our request is wrong, retrying cannot help.

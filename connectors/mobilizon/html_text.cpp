@@ -1,4 +1,5 @@
 #include "connectors/mobilizon/html_text.hpp"
+#include "core/util/ascii_case.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -7,13 +8,6 @@
 namespace coopsync::mobilizon {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 void append_utf8(std::string& out, unsigned long cp) {
   if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
@@ -82,7 +76,7 @@ std::string decode_entities(std::string_view text) {
 }
 
 std::string attribute(std::string_view tag, std::string_view name) {
-  const std::string low = lower(tag);
+  const std::string low = util::ascii_lower(tag);
   auto pos = low.find(std::string(name) + "=");
   if (pos == std::string::npos) return "";
   pos += name.size() + 1;
@@ -218,7 +212,7 @@ std::string html_to_text(std::string_view html) {
       std::size_t n = closing ? 1 : 0;
       std::size_t e = n;
       while (e < tag.size() && std::isalnum(static_cast<unsigned char>(tag[e]))) ++e;
-      const std::string name = lower(tag.substr(n, e - n));
+      const std::string name = util::ascii_lower(tag.substr(n, e - n));
       if (name == "script" || name == "style") {
         skip = !closing;
         continue;

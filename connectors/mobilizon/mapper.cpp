@@ -1,4 +1,5 @@
 #include "connectors/mobilizon/mapper.hpp"
+#include "core/util/ascii_case.hpp"
 
 #include "connectors/mobilizon/html_text.hpp"
 #include "core/model/normalize.hpp"
@@ -8,21 +9,6 @@
 namespace coopsync::mobilizon {
 
 namespace {
-std::string str(const nlohmann::json& obj, const char* key) {
-  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) return "";
-  return obj[key].get<std::string>();
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 // Canonical instants travel as "...Z"; Mobilizon wants an offset and answers in UTC.
 Result<std::string> instant_text(const nlohmann::json& v, const char* what) {
   if (!v.is_string()) return make_error(ErrorKind::kInvalidInput, std::string("mobilizon event: ") + what + " is not a string");
@@ -55,8 +41,8 @@ nlohmann::json options_input(const nlohmann::json& o) {
 }  // namespace
 
 std::string actor_handle(const nlohmann::json& actor) {
-  std::string name = str(actor, "preferredUsername");
-  const std::string domain = str(actor, "domain");
+  std::string name = field_text(actor, "preferredUsername");
+  const std::string domain = field_text(actor, "domain");
   if (!domain.empty()) name += "@" + domain;
   return name;
 }
@@ -64,19 +50,19 @@ std::string actor_handle(const nlohmann::json& actor) {
 bool is_remote_event(const nlohmann::json& event) {
   if (event.contains("local") && event["local"].is_boolean() && !event["local"].get<bool>()) return true;
   const auto& group = event.value("attributedTo", nlohmann::json());
-  return group.is_object() && !str(group, "domain").empty();
+  return group.is_object() && !field_text(group, "domain").empty();
 }
 
 std::string format_address(const nlohmann::json& a) {
   if (!a.is_object()) return "";
   std::vector<std::string> parts;
   for (const char* k : {"description", "street"}) {
-    if (auto v = str(a, k); !v.empty()) parts.push_back(v);
+    if (auto v = field_text(a, k); !v.empty()) parts.push_back(v);
   }
-  std::string city = str(a, "postalCode");
-  if (auto loc = str(a, "locality"); !loc.empty()) city += (city.empty() ? "" : " ") + loc;
+  std::string city = field_text(a, "postalCode");
+  if (auto loc = field_text(a, "locality"); !loc.empty()) city += (city.empty() ? "" : " ") + loc;
   if (!city.empty()) parts.push_back(city);
-  if (auto c = str(a, "country"); !c.empty()) parts.push_back(c);
+  if (auto c = field_text(a, "country"); !c.empty()) parts.push_back(c);
   std::string out;
   for (const auto& p : parts) {
     if (std::find(parts.begin(), parts.end(), p) != parts.begin() + (&p - parts.data())) continue;  // duplicate
@@ -87,16 +73,16 @@ std::string format_address(const nlohmann::json& a) {
 
 Result<ExternalRecord> event_to_record(const nlohmann::json& e, const Settings& settings) {
   if (!e.is_object()) return make_error(ErrorKind::kInvalidInput, "mobilizon event: not an object");
-  const std::string uuid = str(e, "uuid");
+  const std::string uuid = field_text(e, "uuid");
   if (uuid.empty() || uuid.size() > 64) return make_error(ErrorKind::kInvalidInput, "mobilizon event: missing uuid");
   ExternalRecord r;
   r.kind = EntityKind::kEvent;
   r.external_id = uuid;
-  r.version = str(e, "updatedAt");
+  r.version = field_text(e, "updatedAt");
   r.updated_at = r.version;
   Fields& f = r.fields;
-  f[field::kTitle] = str(e, "title");
-  f[field::kDescription] = html_to_text(str(e, "description"));
+  f[field::kTitle] = field_text(e, "title");
+  f[field::kDescription] = html_to_text(field_text(e, "description"));
   auto start = instant_text(e.value("beginsOn", nlohmann::json()), "beginsOn");
   if (!start.ok()) return std::move(start).error();
   f[field::kStart] = *start;
@@ -109,13 +95,13 @@ Result<ExternalRecord> event_to_record(const nlohmann::json& e, const Settings& 
   }
   const auto& options = e.value("options", nlohmann::json::object());
   const auto& address = e.value("physicalAddress", nlohmann::json());
-  std::string zone = str(options, "timezone");
-  if (zone.empty()) zone = str(address, "timezone");
+  std::string zone = field_text(options, "timezone");
+  if (zone.empty()) zone = field_text(address, "timezone");
   if (zone.empty()) zone = settings.default_timezone;
   f[field::kTimezone] = zone;
   const std::string location = format_address(address);
   f[field::kLocation] = location.empty() ? nlohmann::json() : nlohmann::json(location);
-  const std::string online = str(e, "onlineAddress");
+  const std::string online = field_text(e, "onlineAddress");
   f[field::kOnlineUrl] = online.empty() ? nlohmann::json() : nlohmann::json(online);
   if (options.is_object() && options.contains("maximumAttendeeCapacity") &&
       options["maximumAttendeeCapacity"].is_number_integer() && options["maximumAttendeeCapacity"].get<long long>() > 0) {
@@ -123,8 +109,8 @@ Result<ExternalRecord> event_to_record(const nlohmann::json& e, const Settings& 
   } else {
     f[field::kCapacity] = nullptr;
   }
-  f[field::kStatus] = lower(str(e, "status").empty() ? "CONFIRMED" : str(e, "status"));
-  const std::string vis = str(e, "visibility");
+  f[field::kStatus] = util::ascii_lower(field_text(e, "status").empty() ? "CONFIRMED" : field_text(e, "status"));
+  const std::string vis = field_text(e, "visibility");
   f[field::kVisibility] = vis == "UNLISTED" ? "unlisted" : (vis == "PRIVATE" || vis == "RESTRICTED") ? "private" : "public";
   const auto& group = e.value("attributedTo", nlohmann::json());
   f[field::kGroup] = group.is_object() ? nlohmann::json(actor_handle(group)) : nlohmann::json();
@@ -190,7 +176,7 @@ Result<nlohmann::json> event_variables(const Fields& fields, const nlohmann::jso
     }
   }
   if (has(field::kStatus)) {
-    const std::string s = upper(text(field::kStatus));
+    const std::string s = util::ascii_upper(text(field::kStatus));
     if (s != "TENTATIVE" && s != "CONFIRMED" && s != "CANCELLED")
       return make_error(ErrorKind::kPermanent, "mobilizon event: unknown status '" + text(field::kStatus) + "'");
     v["status"] = s;

@@ -1,4 +1,5 @@
 #include "connectors/mobilizon/settings.hpp"
+#include "core/util/ascii_case.hpp"
 
 #include "core/config/config.hpp"
 
@@ -45,10 +46,6 @@ std::chrono::milliseconds duration_of(const nlohmann::json& v, std::chrono::mill
   return fallback;
 }
 
-std::string upper(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
 }  // namespace
 
 Result<Settings> parse_settings(const nlohmann::json& section) {
@@ -68,9 +65,9 @@ Result<Settings> parse_settings(const nlohmann::json& section) {
   std::string join = "free";
   str("visibility", visibility);
   str("join_options", join);
-  s.visibility = upper(visibility);
-  s.join_options = upper(join);
-  s.category = upper(s.category);
+  s.visibility = util::ascii_upper(visibility);
+  s.join_options = util::ascii_upper(join);
+  s.category = util::ascii_upper(s.category);
   if (section.contains("groups") && section["groups"].is_array()) {
     for (const auto& g : section["groups"]) {
       if (g.is_string() && !g.get<std::string>().empty()) s.groups.push_back(g.get<std::string>());

@@ -8,9 +8,6 @@
 namespace coopsync::nextcloud {
 namespace {
 
-constexpr const char* kXmlType = "application/xml; charset=utf-8";
-constexpr const char* kProlog = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
-
 std::optional<Error> dav_error(const http::Response& r, const std::string& what) {
   if (r.status == 400 && r.body.find("uid already exists") != std::string::npos) {
     // 61: same UID under another name in this calendar.

@@ -13,6 +13,10 @@
 
 namespace coopsync::nextcloud {
 
+// Every DAV request body is XML sent with this type and prolog.
+inline constexpr const char* kXmlType = "application/xml; charset=utf-8";
+inline constexpr const char* kProlog = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
+
 struct CalendarInfo {
   std::string href;         // absolute path, percent-encoded, with a trailing slash
   std::string name;         // last path segment, decoded ("coop-events")

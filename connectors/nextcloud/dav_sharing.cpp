@@ -22,8 +22,6 @@
 namespace coopsync::nextcloud {
 namespace {
 
-constexpr const char* kXmlType = "application/xml; charset=utf-8";
-constexpr const char* kProlog = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n";
 constexpr std::string_view kGroupPrefix = "principal:principals/groups/";
 
 bool advertises(std::string_view dav_header, std::string_view feature) {

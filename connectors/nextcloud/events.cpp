@@ -10,22 +10,10 @@ namespace {
 
 constexpr std::size_t kMultigetBatch = 100;
 
-std::string str_of(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 std::string last_segment(const std::string& href) {
   std::string decoded = percent_decode(href);
   while (!decoded.empty() && decoded.back() == '/') decoded.pop_back();
   return decoded.substr(decoded.rfind('/') + 1);
-}
-
-WriteResult failed(Error e, const std::string& external_id) {
-  WriteResult r;
-  r.error = std::move(e);
-  r.external_id = external_id;
-  return r;
 }
 
 // "<group>/<object>.ics" -> {group, object}
@@ -197,26 +185,26 @@ Result<WriteResult> NextcloudConnector::put_event(const Write& w, const std::str
 
 WriteResult NextcloudConnector::apply_event(const Write& w) {
   auto [old_gid, object] = split_event_id(w.external_id);
-  std::string gid = str_of(w.fields, field::kGroup);
+  std::string gid = field_text(w.fields, field::kGroup);
   if (gid.empty()) gid = old_gid;
   if (w.op == WriteOp::kDelete) {
     auto cal = calendar_href(old_gid.empty() ? gid : old_gid);
-    if (!cal) return failed(std::move(cal).error(), w.external_id);
+    if (!cal) return WriteResult::failed(std::move(cal).error(), w.external_id);
     auto st = cal_.remove(*cal + http::url_encode(object), w.version);
-    if (!st && st.error().kind != ErrorKind::kNotFound) return failed(std::move(st).error(), w.external_id);
+    if (!st && st.error().kind != ErrorKind::kNotFound) return WriteResult::failed(std::move(st).error(), w.external_id);
     return WriteResult{std::nullopt, w.external_id, "", false};
   }
   if (gid.empty()) {
-    return failed(make_error(ErrorKind::kPermanent, "event " + w.entity_id + " has no group"), w.external_id);
+    return WriteResult::failed(make_error(ErrorKind::kPermanent, "event " + w.entity_id + " has no group"), w.external_id);
   }
   if (excluded_group(gid)) {
-    return failed(make_error(ErrorKind::kPermanent, "group " + gid + " is excluded from sync"), w.external_id);
+    return WriteResult::failed(make_error(ErrorKind::kPermanent, "group " + gid + " is excluded from sync"), w.external_id);
   }
   Write effective = w;
   if (w.op == WriteOp::kDisable) effective.fields[field::kStatus] = "cancelled";
   const bool moved = w.op != WriteOp::kCreate && !old_gid.empty() && old_gid != gid;
   auto r = put_event(effective, gid, w.op == WriteOp::kCreate || moved || w.external_id.empty());
-  if (!r) return failed(std::move(r).error(), w.external_id);
+  if (!r) return WriteResult::failed(std::move(r).error(), w.external_id);
   if (moved) {  // the organising group changed: the event changes calendar
     auto cal = calendar_href(old_gid);
     if (cal) {

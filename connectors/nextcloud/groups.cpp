@@ -5,20 +5,8 @@
 namespace coopsync::nextcloud {
 namespace {
 
-std::string str_of(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 Fields group_projection(const std::string& gid, const std::string& name) {
   return Fields{{field::kName, name}, {field::kSlug, gid}};
-}
-
-WriteResult failed(Error e, const std::string& external_id) {
-  WriteResult r;
-  r.error = std::move(e);
-  r.external_id = external_id;
-  return r;
 }
 
 }  // namespace
@@ -89,7 +77,7 @@ Result<ChangePage> NextcloudConnector::membership_changes() {
 Result<std::vector<ExternalRecord>> NextcloudConnector::find_groups(const Fields& keys) {
   std::vector<ExternalRecord> out;
   const std::string gid = group_id_for(keys);
-  const std::string name = str_of(keys, field::kName);
+  const std::string name = field_text(keys, field::kName);
   if (gid.empty() && name.empty()) return out;
   auto data = ocs_.call_ok("GET", "/cloud/groups/details",
                            {{"search", gid.empty() ? name : gid}, {"limit", "50"}, {"offset", "0"}});
@@ -156,11 +144,11 @@ Status NextcloudConnector::ensure_group_resources(const std::string& gid, const 
 
 WriteResult NextcloudConnector::apply_group(const Write& w) {
   std::string gid = w.external_id.empty() ? group_id_for(w.fields) : w.external_id;
-  std::string name = str_of(w.fields, field::kName);
-  if (gid.empty()) return failed(make_error(ErrorKind::kPermanent, "group without name or slug"), "");
+  std::string name = field_text(w.fields, field::kName);
+  if (gid.empty()) return WriteResult::failed(make_error(ErrorKind::kPermanent, "group without name or slug"), "");
   if (name.empty()) name = gid;
   if (excluded_group(gid)) {
-    return failed(make_error(ErrorKind::kPermanent, "group " + gid + " is excluded from sync"), gid);
+    return WriteResult::failed(make_error(ErrorKind::kPermanent, "group " + gid + " is excluded from sync"), gid);
   }
   const std::string path = "/cloud/groups/" + http::url_encode(gid);
   WriteResult out;
@@ -168,10 +156,10 @@ WriteResult NextcloudConnector::apply_group(const Write& w) {
   if (w.op == WriteOp::kDelete || w.op == WriteOp::kDisable) {
     if (s_.group_delete == "delete") {
       auto reply = ocs_.call("DELETE", path);
-      if (!reply) return failed(std::move(reply).error(), gid);
+      if (!reply) return WriteResult::failed(std::move(reply).error(), gid);
       if (!reply->ok() && reply->ocs_status != 101) {  // 101: already gone
         http::Response none;
-        return failed(ocs_error(*reply, none, "delete group " + gid), gid);
+        return WriteResult::failed(ocs_error(*reply, none, "delete group " + gid), gid);
       }
     }
     return out;
@@ -180,39 +168,39 @@ WriteResult NextcloudConnector::apply_group(const Write& w) {
     Params form{{"groupid", gid}};
     if (name != gid) form.emplace_back("displayname", name);  // 04 vs 05
     auto reply = ocs_.call("POST", "/cloud/groups", {}, form);
-    if (!reply) return failed(std::move(reply).error(), gid);
+    if (!reply) return WriteResult::failed(std::move(reply).error(), gid);
     if (reply->ocs_status == 102) {
       out.adopted = true;  // 06: it exists; make it ours
       out.matched_key = "id";  // its group id (from slug or name) was taken
       out.matched_value = gid;
     } else if (!reply->ok()) {
       http::Response none;
-      return failed(ocs_error(*reply, none, "create group " + gid), gid);
+      return WriteResult::failed(ocs_error(*reply, none, "create group " + gid), gid);
     }
   }
   if (w.op != WriteOp::kCreate || out.adopted) {
     auto found = find_groups(Fields{{field::kSlug, gid}});
-    if (!found) return failed(std::move(found).error(), gid);
+    if (!found) return WriteResult::failed(std::move(found).error(), gid);
     bool exists = false;
     for (const auto& g : *found) {
       if (g.external_id != gid) continue;
       exists = true;
       if (g.fields[field::kName] != name) {
         auto upd = ocs_.call_ok("PUT", path, {}, {{"key", "displayname"}, {"value", name}});
-        if (!upd) return failed(std::move(upd).error(), gid);
+        if (!upd) return WriteResult::failed(std::move(upd).error(), gid);
       }
     }
-    if (!exists) return failed(make_error(ErrorKind::kNotFound, "group " + gid + " does not exist"), gid);
+    if (!exists) return WriteResult::failed(make_error(ErrorKind::kNotFound, "group " + gid + " does not exist"), gid);
   }
   auto res = ensure_group_resources(gid, name);
-  if (!res) return failed(std::move(res).error(), gid);
+  if (!res) return WriteResult::failed(std::move(res).error(), gid);
   out.version = fields_version(group_projection(gid, name));
   return out;
 }
 
 WriteResult NextcloudConnector::apply_membership(const Write& w) {
-  std::string user = str_of(w.fields, field::kPerson);
-  std::string group = str_of(w.fields, field::kGroup);
+  std::string user = field_text(w.fields, field::kPerson);
+  std::string group = field_text(w.fields, field::kGroup);
   if ((user.empty() || group.empty()) && !w.external_id.empty()) {
     const auto colon = w.external_id.rfind(':');
     if (colon != std::string::npos) {
@@ -222,7 +210,7 @@ WriteResult NextcloudConnector::apply_membership(const Write& w) {
   }
   const std::string id = user + ":" + group;
   if (user.empty() || group.empty()) {
-    return failed(make_error(ErrorKind::kPermanent, "membership without person or group"), w.external_id);
+    return WriteResult::failed(make_error(ErrorKind::kPermanent, "membership without person or group"), w.external_id);
   }
   WriteResult out;
   out.external_id = id;
@@ -231,10 +219,10 @@ WriteResult NextcloudConnector::apply_membership(const Write& w) {
   const std::string path = "/cloud/users/" + http::url_encode(user) + "/groups";
   if (w.op == WriteOp::kCreate || w.op == WriteOp::kEnable) {
     auto reply = ocs_.call("POST", path, {}, {{"groupid", group}});
-    if (!reply) return failed(std::move(reply).error(), id);
+    if (!reply) return WriteResult::failed(std::move(reply).error(), id);
     if (reply->ocs_status == 102 || reply->ocs_status == 103) {
       // 28: the group (102) or the user (103) is not there (yet): re-plan, do not guess.
-      return failed(make_error(ErrorKind::kConflict, "add " + user + " to " + group + ": " +
+      return WriteResult::failed(make_error(ErrorKind::kConflict, "add " + user + " to " + group + ": " +
                                                          (reply->ocs_status == 102 ? "no such group"
                                                                                    : "no such user"),
                                reply->http_status),
@@ -242,16 +230,16 @@ WriteResult NextcloudConnector::apply_membership(const Write& w) {
     }
     if (!reply->ok()) {
       http::Response none;
-      return failed(ocs_error(*reply, none, "add " + user + " to " + group), id);
+      return WriteResult::failed(ocs_error(*reply, none, "add " + user + " to " + group), id);
     }
     return out;
   }
   // 33: remove with the group id in the query string.
   auto reply = ocs_.call("DELETE", path, {{"groupid", group}});
-  if (!reply) return failed(std::move(reply).error(), id);
+  if (!reply) return WriteResult::failed(std::move(reply).error(), id);
   if (!reply->ok() && reply->ocs_status != 102 && reply->ocs_status != 103) {
     http::Response none;
-    return failed(ocs_error(*reply, none, "remove " + user + " from " + group), id);
+    return WriteResult::failed(ocs_error(*reply, none, "remove " + user + " from " + group), id);
   }
   return out;
 }

@@ -19,11 +19,6 @@ char fold_latin1(unsigned code) {
   return std::isalpha(static_cast<unsigned char>(c)) ? c : 0;
 }
 
-std::string str_of(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 std::string slugify(std::string_view text, char sep) {
@@ -55,13 +50,13 @@ std::string slugify(std::string_view text, char sep) {
 
 std::string user_id_for(const std::string& rule, const Fields& person) {
   if (rule == "slug_of_name") {
-    std::string name = str_of(person, field::kDisplayName);
+    std::string name = field_text(person, field::kDisplayName);
     if (name.empty()) {
-      name = str_of(person, field::kGivenName) + " " + str_of(person, field::kFamilyName);
+      name = field_text(person, field::kGivenName) + " " + field_text(person, field::kFamilyName);
     }
     return slugify(name, '.');
   }
-  const std::string email = str_of(person, field::kEmail);
+  const std::string email = field_text(person, field::kEmail);
   const auto at = email.find('@');
   if (at == std::string::npos || at == 0) return {};
   std::string out;
@@ -78,9 +73,9 @@ std::string user_id_for(const std::string& rule, const Fields& person) {
 }
 
 std::string group_id_for(const Fields& group) {
-  std::string slug = str_of(group, field::kSlug);
+  std::string slug = field_text(group, field::kSlug);
   if (!slug.empty()) return slugify(slug, '-');
-  return slugify(str_of(group, field::kName), '-');
+  return slugify(field_text(group, field::kName), '-');
 }
 
 std::string apply_template(std::string_view tpl, const std::string& id, const std::string& name) {

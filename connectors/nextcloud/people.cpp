@@ -8,11 +8,6 @@
 namespace coopsync::nextcloud {
 namespace {
 
-std::string str_of(const Fields& f, const char* key) {
-  auto it = f.find(key);
-  return (it != f.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 // The fields coopsync holds for a user, in one fixed shape so that the version computed
 // after a write equals the one the next listing computes.
 Fields person_projection(const std::string& email, const std::string& display, bool active) {
@@ -40,11 +35,6 @@ bool bool_of(const nlohmann::json& v, bool fallback) {
   return fallback;
 }
 
-std::string text_of(const nlohmann::json& d, const char* key) {
-  auto it = d.find(key);
-  return (it != d.end() && it->is_string()) ? it->get<std::string>() : std::string();
-}
-
 }  // namespace
 
 std::optional<ExternalRecord> NextcloudConnector::user_record(const std::string& uid,
@@ -53,9 +43,9 @@ std::optional<ExternalRecord> NextcloudConnector::user_record(const std::string&
   ExternalRecord r;
   r.kind = EntityKind::kPerson;
   r.external_id = uid;
-  std::string display = text_of(d, "displayname");
-  if (display.empty()) display = text_of(d, "display-name");
-  r.fields = person_projection(text_of(d, "email"), display,
+  std::string display = field_text(d, "displayname");
+  if (display.empty()) display = field_text(d, "display-name");
+  r.fields = person_projection(field_text(d, "email"), display,
                                bool_of(d.value("enabled", nlohmann::json(true)), true));
   r.version = fields_version(r.fields);
   return r;
@@ -102,7 +92,7 @@ Result<std::optional<ExternalRecord>> NextcloudConnector::read_user(const std::s
 
 Result<std::vector<ExternalRecord>> NextcloudConnector::find_people(const Fields& keys) {
   std::vector<ExternalRecord> out;
-  auto email = normalize_email(str_of(keys, field::kEmail));
+  auto email = normalize_email(field_text(keys, field::kEmail));
   if (!email) return out;
   auto data = ocs_.call_ok("GET", "/cloud/users/details",
                            {{"search", *email}, {"limit", "20"}, {"offset", "0"}});
@@ -178,8 +168,8 @@ Result<WriteResult> NextcloudConnector::create_person(const Write& w) {
     return make_error(ErrorKind::kPermanent, "cannot make a user id (" + s_.user_id_rule +
                                                  ") for entity " + w.entity_id);
   }
-  const std::string email = str_of(w.fields, field::kEmail);
-  std::string display = str_of(w.fields, field::kDisplayName);
+  const std::string email = field_text(w.fields, field::kEmail);
+  std::string display = field_text(w.fields, field::kDisplayName);
   const bool active = !w.fields.contains(field::kActive) || bool_of(w.fields[field::kActive], true);
   for (int n = 1; n <= 20; ++n) {
     const std::string uid = n == 1 ? base : base + std::to_string(n);
@@ -224,7 +214,7 @@ Result<WriteResult> NextcloudConnector::update_person(const Write& w) {
   Fields now = (*cur)->fields;
   const std::string path = "/cloud/users/" + http::url_encode(w.external_id);
   if (w.fields.contains(field::kEmail)) {
-    const std::string email = str_of(w.fields, field::kEmail);
+    const std::string email = field_text(w.fields, field::kEmail);
     auto norm = normalize_email(email);
     if (Fields(norm ? Fields(*norm) : Fields(email)) != now[field::kEmail]) {
       auto r = ocs_.call_ok("PUT", path, {}, {{"key", "email"}, {"value", email}});
@@ -233,7 +223,7 @@ Result<WriteResult> NextcloudConnector::update_person(const Write& w) {
     }
   }
   if (w.fields.contains(field::kDisplayName)) {
-    const std::string display = str_of(w.fields, field::kDisplayName);
+    const std::string display = field_text(w.fields, field::kDisplayName);
     if (!display.empty() && display != now[field::kDisplayName]) {
       auto r = ocs_.call_ok("PUT", path, {}, {{"key", "displayname"}, {"value", display}});
       if (!r) return std::move(r).error();

@@ -1,4 +1,5 @@
 #include "connectors/odoo/mapping.hpp"
+#include "connectors/odoo/domain.hpp"
 
 #include "core/model/normalize.hpp"
 
@@ -11,22 +12,9 @@ namespace coopsync::odoo {
 
 namespace {
 
-const std::string* str(const Value& row, const char* name) {
-  const Value* v = row.find(name);
-  return v != nullptr ? v->as_string() : nullptr;
-}
-
 nlohmann::json str_or_null(const Value& row, const char* name) {
-  const std::string* s = str(row, name);
+  const std::string* s = row_text(row, name);
   return s != nullptr && !s->empty() ? nlohmann::json(*s) : nlohmann::json(nullptr);
-}
-
-bool wants(const std::vector<std::string>& changed, std::initializer_list<const char*> names) {
-  if (changed.empty()) return true;
-  for (const char* n : names) {
-    if (std::find(changed.begin(), changed.end(), n) != changed.end()) return true;
-  }
-  return false;
 }
 
 Value text_or_false(const Fields& f, const char* name) {
@@ -169,19 +157,19 @@ std::vector<std::string> registration_fields() {
 
 Fields person_from_odoo(const Value& row, const MapContext& ctx) {
   Fields f = Fields::object();
-  const std::string* name = str(row, "name");
+  const std::string* name = row_text(row, "name");
   f[field::kDisplayName] = name ? nlohmann::json(*name) : nlohmann::json(nullptr);
   auto [given, family] = split_name(name ? *name : "");
   f[field::kGivenName] = given.empty() ? nlohmann::json(nullptr) : nlohmann::json(given);
   f[field::kFamilyName] = family.empty() ? nlohmann::json(nullptr) : nlohmann::json(family);
-  if (const std::string* email = str(row, "email"); email && !email->empty()) {
+  if (const std::string* email = row_text(row, "email"); email && !email->empty()) {
     auto normal = normalize_email(*email);
     f[field::kEmail] = normal ? *normal : *email;
   } else {
     f[field::kEmail] = nullptr;
   }
-  const std::string* phone = str(row, "phone");
-  if (phone == nullptr || phone->empty()) phone = str(row, "mobile");  // mobile: Odoo < 18
+  const std::string* phone = row_text(row, "phone");
+  if (phone == nullptr || phone->empty()) phone = row_text(row, "mobile");  // mobile: Odoo < 18
   if (phone && !phone->empty()) {
     auto e164 = normalize_phone(*phone, ctx.default_region);
     f[field::kPhone] = e164 ? *e164 : *phone;
@@ -196,7 +184,7 @@ Fields person_from_odoo(const Value& row, const MapContext& ctx) {
 
 Fields group_from_odoo(const Value& row, const MapContext& ctx) {
   Fields f = Fields::object();
-  const std::string name = str(row, "name") ? *str(row, "name") : "";
+  const std::string name = row_text(row, "name") ? *row_text(row, "name") : "";
   f[field::kName] = name;
   std::string base = name;
   if (!ctx.group_prefix.empty() && base.rfind(ctx.group_prefix, 0) == 0) base = base.substr(ctx.group_prefix.size());
@@ -218,9 +206,9 @@ Fields event_from_odoo(const Value& row, const MapContext& ctx) {
     }
     f[field::kGroup] = groups.size() == 1 ? nlohmann::json(std::to_string(*groups.begin())) : nlohmann::json(nullptr);
   }
-  f[field::kTitle] = str(row, "name") ? *str(row, "name") : "";
+  f[field::kTitle] = row_text(row, "name") ? *row_text(row, "name") : "";
   for (auto [from, to] : {std::pair{"date_begin", field::kStart}, std::pair{"date_end", field::kEnd}}) {
-    const std::string* t = str(row, from);
+    const std::string* t = row_text(row, from);
     auto iso = t ? odoo_to_iso(*t) : std::nullopt;
     f[to] = iso ? nlohmann::json(*iso) : nlohmann::json(nullptr);
   }
@@ -232,7 +220,7 @@ Fields event_from_odoo(const Value& row, const MapContext& ctx) {
   } else {
     f[field::kCapacity] = nullptr;
   }
-  const std::string* html = str(row, "description");
+  const std::string* html = row_text(row, "description");
   f[field::kDescription] = html && !html_to_text(*html).empty() ? nlohmann::json(html_to_text(*html))
                                                                 : nlohmann::json(nullptr);
   const Value* active = row.find("active");
@@ -246,7 +234,7 @@ Fields registration_from_odoo(const Value& row) {
   const std::string event = m2o_text(row, "event_id");
   f[field::kPerson] = person.empty() ? nlohmann::json(nullptr) : nlohmann::json(person);
   f[field::kEvent] = event.empty() ? nlohmann::json(nullptr) : nlohmann::json(event);
-  const std::string state = str(row, "state") ? *str(row, "state") : "";
+  const std::string state = row_text(row, "state") ? *row_text(row, "state") : "";
   f[field::kStatus] = state == "open" ? "registered" : state == "done" ? "attended"
                       : state == "cancel" ? "cancelled" : "waitlisted";
   return f;

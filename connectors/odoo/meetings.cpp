@@ -1,6 +1,7 @@
 // Meetings: the pure parts (settings, external ids, calendar.event <-> canonical Event,
 // the split cursor). The feeds and writes are in meetings_sync.cpp.
 #include "connectors/odoo/meetings.hpp"
+#include "connectors/odoo/domain.hpp"
 
 #include "core/model/normalize.hpp"
 
@@ -15,29 +16,13 @@ namespace fs = config::field_spec;
 namespace {
 
 const char kPrefix[] = "calendar.event:";
-const char kPartner[] = ":partner:";
+const char kAttendeeInfix[] = ":partner:";
 
 std::optional<std::int64_t> number(std::string_view text) {
   std::int64_t id = 0;
   const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
   if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) return std::nullopt;
   return id;
-}
-
-const std::string* str(const Value& row, const char* name) {
-  const Value* v = row.find(name);
-  return v != nullptr ? v->as_string() : nullptr;
-}
-
-bool wants(const std::vector<std::string>& changed, std::initializer_list<const char*> names) {
-  if (changed.empty()) return true;
-  return std::any_of(names.begin(), names.end(), [&](const char* n) {
-    return std::find(changed.begin(), changed.end(), n) != changed.end();
-  });
-}
-
-std::string text_of(const Fields& f, const char* name) {
-  return f.contains(name) && f[name].is_string() ? f[name].get<std::string>() : std::string();
 }
 
 }  // namespace
@@ -87,7 +72,7 @@ Result<MeetingSettings> parse_meeting_settings(const nlohmann::json& section) {
 std::string meeting_external_id(std::int64_t meeting) { return kPrefix + std::to_string(meeting); }
 
 std::string attendee_external_id(std::int64_t meeting, std::int64_t partner) {
-  return meeting_external_id(meeting) + kPartner + std::to_string(partner);
+  return meeting_external_id(meeting) + kAttendeeInfix + std::to_string(partner);
 }
 
 std::optional<std::int64_t> parse_meeting_id(const std::string& external_id) {
@@ -98,11 +83,11 @@ std::optional<std::int64_t> parse_meeting_id(const std::string& external_id) {
 std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(
     const std::string& external_id) {
   if (external_id.rfind(kPrefix, 0) != 0) return std::nullopt;
-  const auto sep = external_id.find(kPartner);
+  const auto sep = external_id.find(kAttendeeInfix);
   if (sep == std::string::npos) return std::nullopt;
   auto meeting = number(
       std::string_view(external_id).substr(sizeof(kPrefix) - 1, sep - (sizeof(kPrefix) - 1)));
-  auto partner = number(std::string_view(external_id).substr(sep + sizeof(kPartner) - 1));
+  auto partner = number(std::string_view(external_id).substr(sep + sizeof(kAttendeeInfix) - 1));
   if (!meeting || !partner) return std::nullopt;
   return std::pair{*meeting, *partner};
 }
@@ -110,7 +95,7 @@ std::optional<std::pair<std::int64_t, std::int64_t>> parse_attendee_id(
 bool is_meeting_write(const Write& w) {
   if (w.external_id.rfind(kPrefix, 0) == 0) return true;
   return w.kind == EntityKind::kRegistration &&
-         text_of(w.fields, field::kEvent).rfind(kPrefix, 0) == 0;
+         field_text(w.fields, field::kEvent).rfind(kPrefix, 0) == 0;
 }
 
 std::vector<std::string> meeting_fields() {
@@ -130,29 +115,29 @@ std::string strip_organizer_block(const std::string& html) {
 
 Fields meeting_from_odoo(const Value& row, const MapContext& ctx) {
   Fields f = Fields::object();
-  f[field::kTitle] = str(row, "name") ? *str(row, "name") : "";
+  f[field::kTitle] = row_text(row, "name") ? *row_text(row, "name") : "";
   const Value* allday = row.find("allday");
   const bool all_day = allday && allday->as_bool().value_or(false);
   f[field::kAllDay] = all_day;
   if (all_day) {
     // start/stop are Odoo's 08:00-18:00 UTC stand-ins; the dates are the meeting's.
-    const std::string* from = str(row, "start_date");
-    const std::string* to = str(row, "stop_date");
+    const std::string* from = row_text(row, "start_date");
+    const std::string* to = row_text(row, "stop_date");
     f[field::kStart] = from ? nlohmann::json(*from) : nlohmann::json(nullptr);
     f[field::kEnd] = to ? nlohmann::json(*to) : f[field::kStart];
   } else {
     for (auto [from, to] : {std::pair{"start", field::kStart}, std::pair{"stop", field::kEnd}}) {
-      const std::string* t = str(row, from);
+      const std::string* t = row_text(row, from);
       auto iso = t ? odoo_to_iso(*t) : std::nullopt;
       f[to] = iso ? nlohmann::json(*iso) : nlohmann::json(nullptr);
     }
   }
-  const std::string* tz = str(row, "event_tz");
+  const std::string* tz = row_text(row, "event_tz");
   f[field::kTimezone] = tz && !tz->empty() ? nlohmann::json(*tz) : nlohmann::json(nullptr);
-  const std::string* location = str(row, "location");
+  const std::string* location = row_text(row, "location");
   f[field::kLocation] =
       location && !location->empty() ? nlohmann::json(*location) : nlohmann::json(nullptr);
-  const std::string* html = str(row, "description");
+  const std::string* html = row_text(row, "description");
   const std::string text = html ? html_to_text(strip_organizer_block(*html)) : std::string();
   f[field::kDescription] = text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
   f[field::kCapacity] = nullptr;  // a meeting has no seat limit
@@ -176,7 +161,7 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
   Value out{Struct{}};
   auto optional_text = [&](const char* canonical, const char* odoo, bool html) {
     if (!f.contains(canonical) || !wants(changed, {canonical})) return;
-    const std::string t = text_of(f, canonical);
+    const std::string t = field_text(f, canonical);
     if (t.empty()) {
       if (!create) out.set(odoo, Value(false));
       return;
@@ -184,11 +169,11 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
     out.set(odoo, Value(html ? text_to_html(t) : t));
   };
   if (wants(changed, {field::kTitle}) && f.contains(field::kTitle))
-    out.set("name", Value(text_of(f, field::kTitle)));
+    out.set("name", Value(field_text(f, field::kTitle)));
   if (wants(changed, {field::kStart, field::kEnd, field::kAllDay}) && f.contains(field::kStart)) {
     // Always the whole span: Odoo recomputes one bound from the other and the duration.
-    const std::string start = text_of(f, field::kStart);
-    std::string end = text_of(f, field::kEnd);
+    const std::string start = field_text(f, field::kStart);
+    std::string end = field_text(f, field::kEnd);
     const bool all_day = f.contains(field::kAllDay) && f[field::kAllDay].is_boolean()
                              ? f[field::kAllDay].get<bool>()
                              : start.size() == 10;
@@ -213,7 +198,7 @@ Struct meeting_to_odoo(const Fields& f, const std::vector<std::string>& changed,
   }
   if (f.contains(field::kTimezone) && wants(changed, {field::kTimezone}) &&
       fields.count("event_tz")) {
-    const std::string zone = text_of(f, field::kTimezone);
+    const std::string zone = field_text(f, field::kTimezone);
     const auto& allowed = fields.at("event_tz").selection;
     const bool known =
         !zone.empty() &&

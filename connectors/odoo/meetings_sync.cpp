@@ -8,6 +8,7 @@
 // They are kept only once the engine has stored the page that listed them (it asks for the
 // next page with that page's cursor): a pass cut short lists the same removals again.
 #include "connectors/odoo/odoo_connector.hpp"
+#include "connectors/odoo/domain.hpp"
 
 #include <algorithm>
 #include <map>
@@ -20,32 +21,13 @@ namespace {
 const char kKnownKey[] = "meetings:attendees";
 const char kPendingKey[] = "meetings:pending";
 
-Value leaf(const char* f, const char* op, Value v) {
-  return Value(Array{Value(f), Value(op), std::move(v)});
-}
-
-Array concat(Array a, const Array& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
-
-Array ids_value(const std::vector<std::int64_t>& ids) {
-  Array a;
-  for (auto i : ids) a.emplace_back(i);
-  return a;
-}
-
-std::string text(const Fields& f, const char* k) {
-  return f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : std::string();
-}
-
 std::string write_date(const Value& row) {
   const Value* w = row.find("write_date");
   return w && w->as_string() ? *w->as_string() : std::string();
 }
 
 bool attends(const Fields& f) {
-  const std::string status = text(f, field::kStatus);
+  const std::string status = field_text(f, field::kStatus);
   return status.empty() || status == "registered" || status == "attended";
 }
 
@@ -256,7 +238,7 @@ Result<const std::map<std::int64_t, std::int64_t>*> OdooConnector::meeting_tag_g
 Result<Value> OdooConnector::meeting_tag_commands(const Write& w, bool create) {
   auto groups = meeting_tag_groups();
   if (!groups) return std::move(groups).error();
-  const auto target = parse_id(text(w.fields, field::kGroup));
+  const auto target = parse_id(field_text(w.fields, field::kGroup));
   std::optional<std::int64_t> target_tag;
   Array commands;
   for (const auto& [tag, group] : **groups) {
@@ -327,7 +309,7 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes,
     return;
   }
   Array titles;
-  for (const auto* w : writes) titles.emplace_back(text(w->fields, field::kTitle));
+  for (const auto* w : writes) titles.emplace_back(field_text(w->fields, field::kTitle));
   auto rows =
       session_.search_read(kMeetingModel, {leaf("name", "in", Value(std::move(titles)))},
                            {"name", "start", "allday", "start_date"}, {0, 0, "id asc", false});
@@ -354,7 +336,7 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes,
       const bool all_day = row.find("allday") && row.find("allday")->as_bool().value_or(false);
       const bool same_start =
           all_day ? s("start_date") == field_of("start_date") : s("start") == field_of("start");
-      if (s("name") == text(w.fields, field::kTitle) && same_start)
+      if (s("name") == field_text(w.fields, field::kTitle) && same_start)
         hits.push_back(*row.find("id")->as_int());
     }
     if (hits.size() == 1) {
@@ -369,7 +351,7 @@ void OdooConnector::meeting_creates(const std::vector<const Write*>& writes,
       continue;
     }
     if (meetings_.group_by_tag && (*fm)->count("categ_ids") &&
-        !text(w.fields, field::kGroup).empty()) {
+        !field_text(w.fields, field::kGroup).empty()) {
       auto tags = meeting_tag_commands(w, true);
       if (!tags) {
         results[i]->error = tags.error();
@@ -447,8 +429,8 @@ void OdooConnector::attendee_writes(const std::vector<const Write*>& writes,
     const Write& w = *writes[i];
     auto pair = parse_attendee_id(w.external_id);
     if (!pair) {
-      auto meeting = parse_meeting_id(text(w.fields, field::kEvent));
-      auto partner = parse_id(text(w.fields, field::kPerson));
+      auto meeting = parse_meeting_id(field_text(w.fields, field::kEvent));
+      auto partner = parse_id(field_text(w.fields, field::kPerson));
       if (meeting && partner) pair = std::pair{*meeting, *partner};
     }
     if (!pair) {

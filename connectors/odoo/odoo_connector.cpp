@@ -1,4 +1,5 @@
 #include "connectors/odoo/odoo_connector.hpp"
+#include "connectors/odoo/domain.hpp"
 
 #include "core/model/normalize.hpp"
 
@@ -13,19 +14,6 @@ const std::string kPartner = "res.partner";
 const std::string kEvent = "event.event";
 const std::string kRegistration = "event.registration";
 const char* kEpoch = "1970-01-01 00:00:00";
-
-Value leaf(const char* f, const char* op, Value v) { return Value(Array{Value(f), Value(op), std::move(v)}); }
-
-Array ids_value(const std::vector<std::int64_t>& ids) {
-  Array a;
-  for (auto i : ids) a.emplace_back(i);
-  return a;
-}
-
-Array concat(Array a, const Array& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
 
 std::string write_date_of(const Value& row) {
   const Value* w = row.find("write_date");

@@ -3,6 +3,7 @@
 // what ~10 single creates do): adoption lookups batched per kind, creates as one list of
 // dicts per batch, updates grouped by identical values, archive/unlink as id lists.
 #include "connectors/odoo/odoo_connector.hpp"
+#include "connectors/odoo/domain.hpp"
 
 #include <algorithm>
 #include <map>
@@ -10,12 +11,6 @@
 namespace coopsync::odoo {
 
 namespace {
-
-Value leaf(const char* f, const char* op, Value v) { return Value(Array{Value(f), Value(op), std::move(v)}); }
-
-std::string text(const Fields& f, const char* k) {
-  return f.contains(k) && f[k].is_string() ? f[k].get<std::string>() : std::string();
-}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -111,7 +106,7 @@ Result<Struct> OdooConnector::values_for(EntityKind kind, const Write& w, bool c
 Result<Value> OdooConnector::event_tag_commands(const Write& w, bool create) {
   auto groups = event_tag_groups();
   if (!groups) return std::move(groups).error();
-  const auto target = parse_id(text(w.fields, field::kGroup));
+  const auto target = parse_id(field_text(w.fields, field::kGroup));
   std::optional<std::int64_t> target_tag;
   Array commands;
   for (const auto& [tag, group] : **groups) {
@@ -146,16 +141,16 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
   for (const auto* w : writes) {
     switch (kind) {
       case EntityKind::kPerson:
-        if (!text(w->fields, field::kEmail).empty()) leaves.push_back(leaf("email", "=ilike", Value(text(w->fields, field::kEmail))));
+        if (!field_text(w->fields, field::kEmail).empty()) leaves.push_back(leaf("email", "=ilike", Value(field_text(w->fields, field::kEmail))));
         break;
       case EntityKind::kGroup:
-        if (!text(w->fields, field::kName).empty()) leaves.push_back(leaf("name", "=", Value(text(w->fields, field::kName))));
+        if (!field_text(w->fields, field::kName).empty()) leaves.push_back(leaf("name", "=", Value(field_text(w->fields, field::kName))));
         break;
       case EntityKind::kEvent:
-        if (!text(w->fields, field::kTitle).empty()) leaves.push_back(leaf("name", "=", Value(text(w->fields, field::kTitle))));
+        if (!field_text(w->fields, field::kTitle).empty()) leaves.push_back(leaf("name", "=", Value(field_text(w->fields, field::kTitle))));
         break;
       case EntityKind::kRegistration:
-        if (auto p = parse_id(text(w->fields, field::kPerson))) leaves.push_back(leaf("partner_id", "=", Value(*p)));
+        if (auto p = parse_id(field_text(w->fields, field::kPerson))) leaves.push_back(leaf("partner_id", "=", Value(*p)));
         break;
       default: break;
     }
@@ -169,7 +164,7 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
     // Odoo's own lower-cased, stored copy: one indexed `in` instead of many =ilike.
     Array emails;
     for (const auto* w : writes) {
-      if (!text(w->fields, field::kEmail).empty()) emails.emplace_back(lower(text(w->fields, field::kEmail)));
+      if (!field_text(w->fields, field::kEmail).empty()) emails.emplace_back(lower(field_text(w->fields, field::kEmail)));
     }
     domain.push_back(leaf("email_normalized", "in", Value(std::move(emails))));
   } else {
@@ -190,13 +185,13 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
       auto m2o = [&](const char* n) { return row.find(n) ? many2one_id(*row.find(n)) : std::nullopt; };
       bool match = false;
       switch (kind) {
-        case EntityKind::kPerson: match = !text(f, field::kEmail).empty() && lower(str("email")) == lower(text(f, field::kEmail)); break;
-        case EntityKind::kGroup: match = str("name") == text(f, field::kName); break;
+        case EntityKind::kPerson: match = !field_text(f, field::kEmail).empty() && lower(str("email")) == lower(field_text(f, field::kEmail)); break;
+        case EntityKind::kGroup: match = str("name") == field_text(f, field::kName); break;
         case EntityKind::kEvent:
-          match = str("name") == text(f, field::kTitle) && iso_to_odoo(text(f, field::kStart)).value_or("") == str("date_begin");
+          match = str("name") == field_text(f, field::kTitle) && iso_to_odoo(field_text(f, field::kStart)).value_or("") == str("date_begin");
           break;
         case EntityKind::kRegistration:
-          match = m2o("partner_id") == parse_id(text(f, field::kPerson)) && m2o("event_id") == parse_id(text(f, field::kEvent));
+          match = m2o("partner_id") == parse_id(field_text(f, field::kPerson)) && m2o("event_id") == parse_id(field_text(f, field::kEvent));
           break;
         default: break;
       }
@@ -235,13 +230,13 @@ void OdooConnector::create_records(EntityKind kind, const std::vector<const Writ
       const Fields& f = writes[i]->fields;
       auto& r = *results[i];
       switch (kind) {
-        case EntityKind::kPerson: r.matched_key = field::kEmail, r.matched_value = lower(text(f, field::kEmail)); break;
-        case EntityKind::kGroup: r.matched_key = field::kName, r.matched_value = text(f, field::kName); break;
+        case EntityKind::kPerson: r.matched_key = field::kEmail, r.matched_value = lower(field_text(f, field::kEmail)); break;
+        case EntityKind::kGroup: r.matched_key = field::kName, r.matched_value = field_text(f, field::kName); break;
         case EntityKind::kEvent:
-          r.matched_key = "title+start", r.matched_value = text(f, field::kTitle) + " " + text(f, field::kStart);
+          r.matched_key = "title+start", r.matched_value = field_text(f, field::kTitle) + " " + field_text(f, field::kStart);
           break;
         case EntityKind::kRegistration:
-          r.matched_key = "person+event", r.matched_value = text(f, field::kPerson) + "+" + text(f, field::kEvent);
+          r.matched_key = "person+event", r.matched_value = field_text(f, field::kPerson) + "+" + field_text(f, field::kEvent);
           break;
         default: break;
       }
@@ -370,8 +365,8 @@ void OdooConnector::memberships(const std::vector<const Write*>& writes, std::ve
   std::map<std::pair<int, std::int64_t>, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < writes.size(); ++i) {
     const Write& w = *writes[i];
-    std::string person = text(w.fields, field::kPerson);
-    std::string group = text(w.fields, field::kGroup);
+    std::string person = field_text(w.fields, field::kPerson);
+    std::string group = field_text(w.fields, field::kGroup);
     if ((person.empty() || group.empty()) && w.external_id.find(':') != std::string::npos) {
       person = w.external_id.substr(0, w.external_id.find(':'));
       group = w.external_id.substr(w.external_id.find(':') + 1);

@@ -75,6 +75,14 @@ struct WriteResult {
   // link records "adopted:<key>" and the value; left empty, just "adopted".
   std::string matched_key;
   std::string matched_value;
+
+  // A refused write, for the record `external_id` names when it is known.
+  static WriteResult failed(Error e, std::string external_id = {}) {
+    WriteResult r;
+    r.error = std::move(e);
+    r.external_id = std::move(external_id);
+    return r;
+  }
 };
 
 struct KindCapabilities {

@@ -63,4 +63,9 @@ std::span<const char* const> canonical_fields(EntityKind kind) {
   return {};
 }
 
+std::string field_text(const Fields& fields, const char* key) {
+  auto it = fields.find(key);
+  return (it != fields.end() && it->is_string()) ? it->get<std::string>() : std::string();
+}
+
 }  // namespace coopsync

@@ -24,6 +24,10 @@ std::optional<EntityKind> parse_entity_kind(std::string_view name);
 // null = the system holds it and it is empty.
 using Fields = nlohmann::json;
 
+// The string held at `key`, or "" when the key is absent, null or not a string (the
+// lenient read every connector makes of canonical fields it is about to write).
+std::string field_text(const Fields& fields, const char* key);
+
 // Canonical field names. Instants are ISO-8601 UTC strings ("2026-03-29T08:00:00Z"); the
 // IANA zone travels beside them so wall-clock time survives daylight-saving changes.
 namespace field {
