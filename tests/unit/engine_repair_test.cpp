@@ -9,7 +9,7 @@ using namespace coopsync;
 using coopsync::testing::EngineHarness;
 
 namespace {
-nlohmann::json ana(const std::string& given = "Ana") {
+nlohmann::json twin_person(const std::string& given = "Ana") {
   return {{"given_name", given}, {"family_name", "Martin"}, {"display_name", given + " Martin"},
           {"email", "ana.martin@coop.example"}, {"phone", "06 12 34 56 78"}, {"active", true}};
 }
@@ -22,8 +22,8 @@ struct Twins {
 Twins add_twins(EngineHarness& h) {
   Twins t;
   t.group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
-  t.a = h.erp.add(EntityKind::kPerson, ana());
-  t.b = h.erp.add(EntityKind::kPerson, ana("Anna"));
+  t.a = h.erp.add(EntityKind::kPerson, twin_person());
+  t.b = h.erp.add(EntityKind::kPerson, twin_person("Anna"));
   h.erp.add(EntityKind::kMembership, {{"person", t.a}, {"group", t.group}, {"role", "member"}});
   h.erp.add(EntityKind::kMembership, {{"person", t.b}, {"group", t.group}, {"role", "member"}});
   return t;
@@ -100,7 +100,7 @@ TEST_CASE("ambiguous: merge settles it into one person with one membership") {
 
 TEST_CASE("forget: erased everywhere, only a salted hash left, never imported again") {
   EngineHarness h;
-  const auto id = h.erp.add(EntityKind::kPerson, ana());
+  const auto id = h.erp.add(EntityKind::kPerson, twin_person());
   const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
   h.erp.add(EntityKind::kMembership, {{"person", id}, {"group", group}, {"role", "member"}});
   h.pass();
@@ -142,7 +142,7 @@ TEST_CASE("leaving: registrations for events to come are cancelled, those of pas
   EngineHarness h;
   h.kinds_supported = "[person, group, membership, event, registration]";
   h.more_kinds = "      event: {}\n      registration: {}\n";
-  const auto id = h.erp.add(EntityKind::kPerson, ana());
+  const auto id = h.erp.add(EntityKind::kPerson, twin_person());
   const auto past = h.erp.add(EntityKind::kEvent, {{"title", "AG 2020"}, {"start", "2020-03-06T09:00:00Z"},
                                                    {"end", "2020-03-06T11:00:00Z"}, {"timezone", "Europe/Paris"}});
   const auto future = h.erp.add(EntityKind::kEvent, {{"title", "AG 2099"}, {"start", "2099-03-06T09:00:00Z"},
@@ -170,7 +170,7 @@ TEST_CASE("leaving: registrations for events to come are cancelled, those of pas
 TEST_CASE("forget where the policy anonymises: the record stays there, anonymised, and is not imported again") {
   EngineHarness h;
   h.cloud_extra = "    forget: anonymize\n";
-  const auto id = h.erp.add(EntityKind::kPerson, ana());
+  const auto id = h.erp.add(EntityKind::kPerson, twin_person());
   h.pass();
   const auto cloud_id = h.cloud.live(EntityKind::kPerson).begin().key();
   std::string entity;

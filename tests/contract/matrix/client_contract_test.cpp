@@ -10,37 +10,34 @@ using namespace coopsync::matrix;
 namespace fx = coopsync::testing::matrix_fx;
 
 namespace {
-const std::string kBase = "http://127.0.0.1:8008";
 const std::string kAdminToken = "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq";
 const std::string kBobToken = "syt_Ym9i_QdOOBnOhxRhkgTuMZqjR_37nNjp";
 const std::string kAsToken = "as_token_coop_sync_0123456789abcdef";
-const std::string kRoom = "!hgSTpZYNHerBGASLqQ:localhost";
-const std::string kSpace = "!RXwCARhDVAaAnKfeVc:localhost";
 
-struct Rig {
+struct ClientRig {
   fx::Exchange ex;
   testing::FakeHttpClient http;
   std::vector<std::chrono::milliseconds> sleeps;
   CsClient client;
 
-  explicit Rig(const std::string& number, bool check_body = true,
+  explicit ClientRig(const std::string& number, bool check_body = true,
                std::chrono::milliseconds max_wait = std::chrono::milliseconds(0))
       : ex(fx::load(number)),
-        http(fx::replay(ex, kBase, check_body)),
-        client(http, ClientOptions{kBase, max_wait, std::chrono::seconds(30)},
+        http(fx::replay(ex, fx::kBase, check_body)),
+        client(http, ClientOptions{fx::kBase, max_wait, std::chrono::seconds(30)},
                [this](std::chrono::milliseconds d) { sleeps.push_back(d); }) {
     const auto auth = ex.header("Authorization");
     if (auth.rfind("Bearer ", 0) == 0) client.set_access_token(auth.substr(7));
   }
 };
 
-struct FixturesPresent {
-  FixturesPresent() { testing::skip_without_fixtures("matrix"); }
-} const fixtures_present;
+struct ClientFixturesGuard {
+  ClientFixturesGuard() { testing::skip_without_fixtures("matrix"); }
+} const client_fixtures_guard;
 }  // namespace
 
 TEST_CASE("versions and login flows") {
-  Rig r("01");
+  ClientRig r("01");
   auto v = r.client.versions();
   REQUIRE(v.ok());
   CHECK(v->back() == "v1.2");
@@ -48,20 +45,20 @@ TEST_CASE("versions and login flows") {
 
 TEST_CASE("whoami: user, unknown token, missing token, appservice masquerade") {
   {
-    Rig r("08");
+    ClientRig r("08");
     auto w = r.client.whoami();
     REQUIRE(w.ok());
     CHECK(w->user_id == "@admin:localhost");
     CHECK(w->device_id == "VTGHCMDFVI");
   }
   for (const char* n : {"09", "10", "61"}) {
-    Rig r(n);
+    ClientRig r(n);
     auto w = r.client.whoami();
     REQUIRE_FALSE(w.ok());
     CHECK(w.error().kind == ErrorKind::kAuth);
     CHECK(w.error().http_status == 401);
   }
-  Rig r("56");
+  ClientRig r("56");
   auto w = r.client.whoami("@coop_alice:localhost");
   REQUIRE(w.ok());
   CHECK(w->user_id == "@coop_alice:localhost");
@@ -70,27 +67,27 @@ TEST_CASE("whoami: user, unknown token, missing token, appservice masquerade") {
 
 TEST_CASE("password login: ok, wrong password, rate limited, deactivated") {
   {
-    Rig r("06");
+    ClientRig r("06");
     auto l = r.client.login_password("admin", "admin-pass-123", "coop-sync capture");
     REQUIRE(l.ok());
     CHECK(l->access_token == kAdminToken);
     CHECK(l->user_id == "@admin:localhost");
   }
   {
-    Rig r("07");
+    ClientRig r("07");
     auto l = r.client.login_password("admin", "wrong", "");
     REQUIRE_FALSE(l.ok());
     CHECK(l.error().kind == ErrorKind::kAuth);
     CHECK(l.error().message.find("wrong") == std::string::npos);  // never echo the password
   }
   {
-    Rig r("51");
+    ClientRig r("51");
     auto l = r.client.login_password("carol", "carol-pass-123", "");
     REQUIRE_FALSE(l.ok());
     CHECK(l.error().kind == ErrorKind::kRateLimited);
     CHECK(l.error().retry_after == std::chrono::milliseconds(4359));
   }
-  Rig r("63");
+  ClientRig r("63");
   auto l = r.client.login_password("bob", "bob-pass-123", "");
   REQUIRE_FALSE(l.ok());
   CHECK(l.error().kind == ErrorKind::kAuth);
@@ -99,14 +96,14 @@ TEST_CASE("password login: ok, wrong password, rate limited, deactivated") {
 
 TEST_CASE("admin user API") {
   {
-    Rig r("11");
+    ClientRig r("11");
     auto u = r.client.admin_put_user("@bob:localhost", nlohmann::json::parse(r.ex.body));
     REQUIRE(u.ok());
     CHECK(u->emails == std::vector<std::string>{"bob@coop.example"});
     CHECK_FALSE(u->admin);
   }
   {
-    Rig r("13");
+    ClientRig r("13");
     auto u = r.client.admin_get_user("@bob:localhost");
     REQUIRE(u.ok());
     REQUIRE(u->has_value());
@@ -114,13 +111,13 @@ TEST_CASE("admin user API") {
     CHECK_FALSE((*u)->deactivated);
   }
   {
-    Rig r("14");
+    ClientRig r("14");
     auto u = r.client.admin_get_user("@nobody:localhost");
     REQUIRE(u.ok());
     CHECK_FALSE(u->has_value());
   }
   {
-    Rig r("15");
+    ClientRig r("15");
     auto page = r.client.admin_list_users(0, 10);
     REQUIRE(page.ok());
     CHECK(page->users.size() == 5);
@@ -128,16 +125,16 @@ TEST_CASE("admin user API") {
     CHECK(page->next_token.empty());
   }
   {
-    Rig r("16");
+    ClientRig r("16");
     auto u = r.client.admin_get_user("@bob:localhost");
     REQUIRE_FALSE(u.ok());
     CHECK(u.error().kind == ErrorKind::kAuth);
   }
   {
-    Rig r("59");
+    ClientRig r("59");
     CHECK(r.client.admin_deactivate("@bob:localhost").ok());
   }
-  Rig r("60");
+  ClientRig r("60");
   auto u = r.client.admin_get_user("@bob:localhost");
   REQUIRE(u.ok());
   REQUIRE(u->has_value());
@@ -147,77 +144,77 @@ TEST_CASE("admin user API") {
 
 TEST_CASE("rooms, spaces and their state") {
   {
-    Rig r("18");
+    ClientRig r("18");
     auto created = r.client.create_room(nlohmann::json::parse(r.ex.body));
     REQUIRE(created.ok());
-    CHECK(created->room_id == kRoom);
+    CHECK(created->room_id == fx::kRoom);
     CHECK(created->room_alias == "#coop-general:localhost");
   }
   {
-    Rig r("19");
+    ClientRig r("19");
     auto created = r.client.create_room(nlohmann::json::parse(r.ex.body));
     REQUIRE(created.ok());
-    CHECK(created->room_id == kSpace);
+    CHECK(created->room_id == fx::kSpace);
   }
   {
-    Rig r("20");
-    auto ev = r.client.put_state(kSpace, "m.space.child", kRoom,
+    ClientRig r("20");
+    auto ev = r.client.put_state(fx::kSpace, "m.space.child", fx::kRoom,
                                  {{"via", {"localhost"}}, {"suggested", true}, {"order", "01"}});
     REQUIRE(ev.ok());
     CHECK(ev->rfind("$", 0) == 0);
   }
   {
-    Rig r("21");
-    auto ev = r.client.put_state(kRoom, "m.space.parent", kSpace,
+    ClientRig r("21");
+    auto ev = r.client.put_state(fx::kRoom, "m.space.parent", fx::kSpace,
                                  {{"via", {"localhost"}}, {"canonical", true}});
     CHECK(ev.ok());
   }
   {
-    Rig r("22");
-    auto h = r.client.hierarchy(kSpace, "");
+    ClientRig r("22");
+    auto h = r.client.hierarchy(fx::kSpace, "");
     REQUIRE(h.ok());
     REQUIRE(h->rooms.size() == 2);
     CHECK(h->rooms[0].room_type == "m.space");
-    CHECK(h->rooms[0].children == std::vector<std::string>{kRoom});
+    CHECK(h->rooms[0].children == std::vector<std::string>{fx::kRoom});
     CHECK(h->rooms[1].canonical_alias == "#coop-general:localhost");
   }
   {
-    Rig r("33");
-    auto ev = r.client.put_state(kRoom, "m.room.topic", "", {{"topic", "x"}});
+    ClientRig r("33");
+    auto ev = r.client.put_state(fx::kRoom, "m.room.topic", "", {{"topic", "x"}});
     REQUIRE_FALSE(ev.ok());
     CHECK(ev.error().kind == ErrorKind::kPermanent);
   }
   {
-    Rig r("34");
-    auto s = r.client.get_state(kRoom, "m.room.name", "");
+    ClientRig r("34");
+    auto s = r.client.get_state(fx::kRoom, "m.room.name", "");
     REQUIRE(s.ok());
     REQUIRE(s->has_value());
     CHECK((**s)["name"] == "Coop General (renamed)");
   }
-  Rig r("35");
-  auto s = r.client.get_state(kRoom, "m.room.avatar", "");
+  ClientRig r("35");
+  auto s = r.client.get_state(fx::kRoom, "m.room.avatar", "");
   REQUIRE(s.ok());
   CHECK_FALSE(s->has_value());
 }
 
 TEST_CASE("aliases: create, conflict, resolve, unknown") {
   {
-    Rig r("37");
-    CHECK(r.client.put_alias("#coop-board:localhost", kRoom).ok());
+    ClientRig r("37");
+    CHECK(r.client.put_alias("#coop-board:localhost", fx::kRoom).ok());
   }
   {
-    Rig r("38");
-    auto st = r.client.put_alias("#coop-board:localhost", kRoom);
+    ClientRig r("38");
+    auto st = r.client.put_alias("#coop-board:localhost", fx::kRoom);
     REQUIRE_FALSE(st.ok());
     CHECK(st.error().kind == ErrorKind::kConflict);  // 409 M_UNKNOWN
   }
   {
-    Rig r("39");
+    ClientRig r("39");
     auto id = r.client.resolve_alias("#coop-board:localhost");
     REQUIRE(id.ok());
-    CHECK(id->value() == kRoom);
+    CHECK(id->value() == fx::kRoom);
   }
-  Rig r("40");
+  ClientRig r("40");
   auto id = r.client.resolve_alias("#nope:localhost");
   REQUIRE(id.ok());
   CHECK_FALSE(id->has_value());
@@ -225,48 +222,48 @@ TEST_CASE("aliases: create, conflict, resolve, unknown") {
 
 TEST_CASE("membership: invite, re-invite, join, forbidden join, members, kick") {
   {
-    Rig r("23");
-    CHECK(r.client.invite(kRoom, "@bob:localhost", "welcome").ok());
+    ClientRig r("23");
+    CHECK(r.client.invite(fx::kRoom, "@bob:localhost", "welcome").ok());
   }
   {
-    Rig r("24");
-    CHECK(r.client.invite(kRoom, "@bob:localhost", "").ok());
+    ClientRig r("24");
+    CHECK(r.client.invite(fx::kRoom, "@bob:localhost", "").ok());
   }
   {
-    Rig r("25");
-    auto j = r.client.join(kRoom);
+    ClientRig r("25");
+    auto j = r.client.join(fx::kRoom);
     REQUIRE(j.ok());
-    CHECK(*j == kRoom);
+    CHECK(*j == fx::kRoom);
   }
   {
-    Rig r("26");
-    auto j = r.client.join(kRoom);
+    ClientRig r("26");
+    auto j = r.client.join(fx::kRoom);
     REQUIRE_FALSE(j.ok());
     CHECK(j.error().kind == ErrorKind::kPermanent);
     CHECK(j.error().message.find("not invited") != std::string::npos);
   }
   {
-    Rig r("27");
-    auto m = r.client.joined_members(kRoom);
+    ClientRig r("27");
+    auto m = r.client.joined_members(fx::kRoom);
     REQUIRE(m.ok());
     CHECK(m->size() == 5);
     CHECK(m->at("@bob:localhost") == "Bob B. (Coop)");
   }
   {
-    Rig r("28");
-    auto m = r.client.members(kRoom);
+    ClientRig r("28");
+    auto m = r.client.members(fx::kRoom);
     REQUIRE(m.ok());
     REQUIRE(m->size() == 5);
     CHECK(m->at(2).state_key == "@bob:localhost");
     CHECK(m->at(2).content["membership"] == "join");
   }
   {
-    Rig r("43");
-    CHECK(r.client.kick(kRoom, "@dave:localhost", "left the coop").ok());
+    ClientRig r("43");
+    CHECK(r.client.kick(fx::kRoom, "@dave:localhost", "left the coop").ok());
   }
   {
-    Rig r("54");
-    auto j = r.client.join(kRoom, "@coop_alice:localhost");
+    ClientRig r("54");
+    auto j = r.client.join(fx::kRoom, "@coop_alice:localhost");
     CHECK(j.ok());
   }
 }
@@ -278,26 +275,26 @@ TEST_CASE("messages: send, same txnId, forbidden after kick, appservice sender")
                                 {"formatted_body", "<b>Hello</b> from the coop sync daemon"}};
   std::string first;
   {
-    Rig r("29");
-    auto id = r.client.send(kRoom, "m.room.message", "coop-txn-1795262025", hello);
+    ClientRig r("29");
+    auto id = r.client.send(fx::kRoom, "m.room.message", "coop-txn-1795262025", hello);
     REQUIRE(id.ok());
     first = *id;
   }
   {
-    Rig r("30");
-    auto id = r.client.send(kRoom, "m.room.message", "coop-txn-1795262025", hello);
+    ClientRig r("30");
+    auto id = r.client.send(fx::kRoom, "m.room.message", "coop-txn-1795262025", hello);
     REQUIRE(id.ok());
     CHECK(*id == first);
   }
   {
-    Rig r("44");
-    auto id = r.client.send(kRoom, "m.room.message", "t-after-kick",
+    ClientRig r("44");
+    auto id = r.client.send(fx::kRoom, "m.room.message", "t-after-kick",
                             {{"msgtype", "m.text"}, {"body", "am I still here?"}});
     REQUIRE_FALSE(id.ok());
     CHECK(id.error().kind == ErrorKind::kPermanent);
   }
-  Rig r("55");
-  auto id = r.client.send(kRoom, "m.room.message", "as-1795262047",
+  ClientRig r("55");
+  auto id = r.client.send(fx::kRoom, "m.room.message", "as-1795262047",
                           {{"msgtype", "m.text"}, {"body", "Sent by the bridge as coop_alice"}},
                           "@coop_alice:localhost");
   CHECK(id.ok());
@@ -305,8 +302,8 @@ TEST_CASE("messages: send, same txnId, forbidden after kick, appservice sender")
 
 TEST_CASE("429 carries retry_after_ms in the body only; the client paces and retries") {
   {
-    Rig r("50");  // no waiting allowed: the error comes back with the hint
-    auto id = r.client.send(kRoom, "m.room.message", "rl-x-1795262045",
+    ClientRig r("50");  // no waiting allowed: the error comes back with the hint
+    auto id = r.client.send(fx::kRoom, "m.room.message", "rl-x-1795262045",
                             {{"msgtype", "m.text"}, {"body", "burst 10"}});
     REQUIRE_FALSE(id.ok());
     CHECK(id.error().kind == ErrorKind::kRateLimited);
@@ -321,9 +318,9 @@ TEST_CASE("429 carries retry_after_ms in the body only; the client paces and ret
     return ++calls == 1 ? limited.response : ok.response;
   });
   std::vector<std::chrono::milliseconds> sleeps;
-  CsClient client(http, ClientOptions{kBase, std::chrono::seconds(60), std::chrono::seconds(30)},
+  CsClient client(http, ClientOptions{fx::kBase, std::chrono::seconds(60), std::chrono::seconds(30)},
                   [&](std::chrono::milliseconds d) { sleeps.push_back(d); });
-  auto id = client.send(kRoom, "m.room.message", "t1", {{"msgtype", "m.text"}, {"body", "x"}});
+  auto id = client.send(fx::kRoom, "m.room.message", "t1", {{"msgtype", "m.text"}, {"body", "x"}});
   REQUIRE(id.ok());
   CHECK(calls == 2);
   REQUIRE(sleeps.size() == 1);
@@ -334,19 +331,19 @@ TEST_CASE("429 carries retry_after_ms in the body only; the client paces and ret
 
 TEST_CASE("sync: filter, initial, long-poll, empty, bad since") {
   {
-    Rig r("45");
+    ClientRig r("45");
     auto f = r.client.create_filter("@bob:localhost", nlohmann::json::parse(r.ex.body));
     REQUIRE(f.ok());
     CHECK(*f == "0");
   }
   {
-    Rig r("46");
+    ClientRig r("46");
     auto s = r.client.sync("0", "", std::chrono::milliseconds(0));
     REQUIRE(s.ok());
     CHECK(s->next_batch == "s34_4_0_1_1_1_1_6_0");
     REQUIRE(s->joined.size() == 1);
     const auto& room = s->joined[0];
-    CHECK(room.room_id == kRoom);
+    CHECK(room.room_id == fx::kRoom);
     CHECK(room.limited);
     REQUIRE(room.timeline.size() == 5);
     CHECK(room.timeline[4].content["membership"] == "leave");
@@ -354,7 +351,7 @@ TEST_CASE("sync: filter, initial, long-poll, empty, bad since") {
     CHECK(room.state.size() == 12);
   }
   {
-    Rig r("47");
+    ClientRig r("47");
     auto s = r.client.sync("0", "s34_4_0_1_1_1_1_6_0", std::chrono::milliseconds(30000));
     REQUIRE(s.ok());
     CHECK(s->next_batch == "s35_5_0_1_1_1_1_6_0");
@@ -362,13 +359,13 @@ TEST_CASE("sync: filter, initial, long-poll, empty, bad since") {
     CHECK(s->joined[0].timeline[0].content["body"] == "message that wakes the long poll");
   }
   {
-    Rig r("48");
+    ClientRig r("48");
     auto s = r.client.sync("0", "s35_5_0_1_1_1_1_6_0", std::chrono::milliseconds(2000));
     REQUIRE(s.ok());
     CHECK(s->joined.empty());
     CHECK(s->next_batch == "s35_5_0_1_1_1_1_6_0");
   }
-  Rig r("49");
+  ClientRig r("49");
   auto s = r.client.sync("", "garbage", std::chrono::milliseconds(-1));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().kind == ErrorKind::kPermanent);
@@ -376,12 +373,12 @@ TEST_CASE("sync: filter, initial, long-poll, empty, bad since") {
 
 TEST_CASE("appservice registration: new user, outside namespace") {
   {
-    Rig r("52");
+    ClientRig r("52");
     auto u = r.client.register_appservice_user("coop_alice");
     REQUIRE(u.ok());
     CHECK(*u == "@coop_alice:localhost");
   }
-  Rig r("53");
+  ClientRig r("53");
   auto u = r.client.register_appservice_user("mallory");
   REQUIRE_FALSE(u.ok());
   CHECK(u.error().kind == ErrorKind::kPermanent);
@@ -425,7 +422,7 @@ TEST_CASE("hostile answers become typed errors") {
     testing::FakeHttpClient http([&](const http::Request&) -> Result<http::Response> {
       return testing::respond(200, body);
     });
-    CsClient client(http, ClientOptions{kBase});
+    CsClient client(http, ClientOptions{fx::kBase});
     auto v = client.versions();
     REQUIRE_FALSE(v.ok());
     CHECK(v.error().kind == ErrorKind::kInvalidInput);

@@ -12,9 +12,6 @@ namespace fx = coopsync::testing::matrix_fx;
 using nlohmann::json;
 
 namespace {
-const std::string kBase = "http://127.0.0.1:8008";
-const std::string kRoom = "!hgSTpZYNHerBGASLqQ:localhost";
-const std::string kSpace = "!RXwCARhDVAaAnKfeVc:localhost";
 
 // Answers by (method, path prefix) in order of registration; every request is kept.
 struct Router {
@@ -31,7 +28,7 @@ struct Router {
   }
   Result<http::Response> answer(const http::Request& r) {
     seen.push_back(r);
-    const std::string target = fx::target_of(r, kBase);
+    const std::string target = fx::target_of(r, fx::kBase);
     for (auto& route : routes) {
       if (route.method == r.method && target.rfind(route.prefix, 0) == 0) {
         http::Response out = route.answers.front();
@@ -45,7 +42,7 @@ struct Router {
   std::vector<http::Request> matching(const std::string& method, const std::string& prefix) const {
     std::vector<http::Request> out;
     for (const auto& r : seen) {
-      if (r.method == method && fx::target_of(r, kBase).rfind(prefix, 0) == 0) out.push_back(r);
+      if (r.method == method && fx::target_of(r, fx::kBase).rfind(prefix, 0) == 0) out.push_back(r);
     }
     return out;
   }
@@ -64,15 +61,15 @@ http::Response fixture(const std::string& n) { return fx::load(n).response; }
 http::Response ok(const json& body) { return testing::respond(200, body.dump()); }
 std::string enc(const std::string& s) { return http::url_encode(s); }
 
-struct Rig {
+struct ConnectorRig {
   Router router;
   std::vector<std::chrono::milliseconds> sleeps;
   std::unique_ptr<MatrixConnector> connector;
 
-  Rig() {
+  ConnectorRig() {
     router.on("GET", "/_matrix/client/versions", {fixture("01")});
     router.on("GET", "/_matrix/client/v3/account/whoami", {ok({{"user_id", "@admin:localhost"}})});
-    auto settings = parse_settings({{"url", kBase}, {"server_name", "localhost"}, {"mode", "bot"},
+    auto settings = parse_settings({{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
                                     {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
                                     {"bot_localpart", "admin"}, {"namespace_prefix", "coop-"},
                                     {"invite_reason", "welcome"}, {"kick_reason", "left the coop"}});
@@ -85,27 +82,27 @@ struct Rig {
   }
 };
 
-struct FixturesPresent {
-  FixturesPresent() { testing::skip_without_fixtures("matrix"); }
-} const fixtures_present;
 
 json keys_of(const json& obj) {
   json out = json::array();
   for (const auto& [k, _] : obj.items()) out.push_back(k);
   return out;
 }
+struct ConnectorFixturesGuard {
+  ConnectorFixturesGuard() { testing::skip_without_fixtures("matrix"); }
+} const connector_fixtures_guard;
 }  // namespace
 
 TEST_CASE("group create: createRoom shaped like fixture 18, linked into the space (20, 21)") {
-  Rig rig;
+  ConnectorRig rig;
   rig.router.on("GET", "/_matrix/client/v3/directory/room/" + enc("#coop-space:localhost"),
-                {ok({{"room_id", kSpace}, {"servers", {"localhost"}}})});
+                {ok({{"room_id", fx::kSpace}, {"servers", {"localhost"}}})});
   rig.router.on("GET", "/_matrix/client/v3/directory/room/" + enc("#coop-general:localhost"),
                 {fixture("40")});
   rig.router.on("POST", "/_matrix/client/v3/createRoom", {fixture("18")});
-  rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/state/m.space.child/",
+  rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/state/m.space.child/",
                 {fixture("35")});
-  rig.router.on("PUT", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/state/m.space.child/",
+  rig.router.on("PUT", "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/state/m.space.child/",
                 {fixture("20")});
   Write w;
   w.key = "k1";
@@ -115,7 +112,7 @@ TEST_CASE("group create: createRoom shaped like fixture 18, linked into the spac
               {"description", "General discussion of the cooperative"}};
   auto r = rig.connector->apply({w});
   REQUIRE_FALSE(r[0].error.has_value());
-  CHECK(r[0].external_id == kRoom);
+  CHECK(r[0].external_id == fx::kRoom);
 
   const auto captured = json::parse(fx::load("18").body);
   const auto sent = rig.router.matching("POST", "/_matrix/client/v3/createRoom");
@@ -131,87 +128,87 @@ TEST_CASE("group create: createRoom shaped like fixture 18, linked into the spac
   CHECK(body["initial_state"][1] == captured["initial_state"][1]);  // guest_access forbidden
   CHECK(body["initial_state"][2]["type"] == "org.coop.sync.origin");
   CHECK(body["initial_state"][3]["type"] == "m.space.parent");  // 21's event, in the creation
-  CHECK(body["initial_state"][3]["state_key"] == kSpace);
+  CHECK(body["initial_state"][3]["state_key"] == fx::kSpace);
   CHECK(body["initial_state"][3]["content"] == json::parse(fx::load("21").body));
   CHECK(body["power_level_content_override"]["users"]["@admin:localhost"] == 100);
 
-  const auto child = rig.router.matching("PUT", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/state/m.space.child/");
+  const auto child = rig.router.matching("PUT", "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/state/m.space.child/");
   REQUIRE(child.size() == 1);
-  CHECK(fx::target_of(child[0], kBase) == fx::load("20").target);
+  CHECK(fx::target_of(child[0], fx::kBase) == fx::load("20").target);
   CHECK(keys_of(json::parse(child[0].body)) == json::array({"suggested", "via"}));
 }
 
 TEST_CASE("membership: invite as 23 (room, then space), never twice, kick as 43") {
-  Rig rig;
-  const std::string member_path = "/_matrix/client/v3/rooms/" + enc(kRoom) + "/state/m.room.member/";
+  ConnectorRig rig;
+  const std::string member_path = "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/state/m.room.member/";
   rig.router.on("GET", member_path + enc("@bob:localhost"), {fixture("35")});
   rig.router.on("GET", member_path + enc("@dave:localhost"),
                 {ok({{"membership", "join"}, {"displayname", "Dave"}})});
-  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/invite", {fixture("23")});
-  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/kick", {fixture("43")});
+  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/invite", {fixture("23")});
+  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/kick", {fixture("43")});
   // Members of a room are members of the space too: bob is invited there (as 23), dave,
   // already in it, is not.
   rig.router.on("GET", "/_matrix/client/v3/directory/room/" + enc("#coop-space:localhost"),
-                {ok({{"room_id", kSpace}, {"servers", {"localhost"}}})});
-  const std::string space_member = "/_matrix/client/v3/rooms/" + enc(kSpace) + "/state/m.room.member/";
+                {ok({{"room_id", fx::kSpace}, {"servers", {"localhost"}}})});
+  const std::string space_member = "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/state/m.room.member/";
   rig.router.on("GET", space_member + enc("@bob:localhost"), {fixture("35")});
   rig.router.on("GET", space_member + enc("@dave:localhost"), {ok({{"membership", "join"}})});
-  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/invite", {fixture("23")});
+  rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/invite", {fixture("23")});
   Write invite;
   invite.key = "m1";
   invite.entity_id = "m-bob";
   invite.kind = EntityKind::kMembership;
-  invite.fields = {{"person", "@bob:localhost"}, {"group", kRoom}};
+  invite.fields = {{"person", "@bob:localhost"}, {"group", fx::kRoom}};
   Write present = invite;
   present.fields["person"] = "@dave:localhost";
   Write kick = present;
   kick.op = WriteOp::kDelete;
-  kick.external_id = kRoom + "|@dave:localhost";
+  kick.external_id = fx::kRoom + "|@dave:localhost";
   auto r = rig.connector->apply({invite, present, kick});
   for (const auto& w : r) CHECK_FALSE(w.error.has_value());
   CHECK(r[1].adopted);
-  const auto invites = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/invite");
+  const auto invites = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/invite");
   REQUIRE(invites.size() == 1);  // dave was already in: adopted, not invited again
   CHECK(json::parse(invites[0].body) == json::parse(fx::load("23").body));
-  const auto space_invites = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(kSpace) + "/invite");
+  const auto space_invites = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/invite");
   REQUIRE(space_invites.size() == 1);  // bob only; the space was read once per user
   CHECK(json::parse(space_invites[0].body)["user_id"] == "@bob:localhost");
   CHECK(rig.router.matching("GET", space_member).size() == 2);
-  const auto kicks = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/kick");
+  const auto kicks = rig.router.matching("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/kick");
   REQUIRE(kicks.size() == 1);
   CHECK(json::parse(kicks[0].body) == json::parse(fx::load("43").body));
 }
 
 TEST_CASE("announcement paced through a captured 429: slept the body's hint, written once") {
-  Rig rig;
-  rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/messages",
+  ConnectorRig rig;
+  rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/messages",
                 {ok({{"chunk", json::array()}, {"start", "t1"}, {"end", "t0"}})});
-  rig.router.on("PUT", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/send/m.room.message/",
+  rig.router.on("PUT", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/send/m.room.message/",
                 {fixture("50"), fixture("29")});
   Write w;
   w.key = "outbox-42";
   w.entity_id = "uuid-event";
   w.kind = EntityKind::kEvent;
   w.fields = {{"title", "Picnic"}, {"start", "2026-06-01T10:00:00Z"}, {"timezone", "Europe/Paris"},
-              {"group", kRoom}};
+              {"group", fx::kRoom}};
   auto r = rig.connector->apply({w});
   REQUIRE_FALSE(r[0].error.has_value());
-  CHECK(r[0].external_id == kRoom + "|" + fx::load("29").response_json()["event_id"].get<std::string>());
+  CHECK(r[0].external_id == fx::kRoom + "|" + fx::load("29").response_json()["event_id"].get<std::string>());
   REQUIRE(rig.sleeps.size() == 1);
   CHECK(rig.sleeps[0] >= std::chrono::milliseconds(3907));
-  const auto sends = rig.router.matching("PUT", "/_matrix/client/v3/rooms/" + enc(kRoom) + "/send/");
+  const auto sends = rig.router.matching("PUT", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/send/");
   REQUIRE(sends.size() == 2);
   CHECK(sends[0].url == sends[1].url);  // the same txnId both times
   CHECK(sends[0].url.find("/send/m.room.message/coop-outbox-42") != std::string::npos);
 }
 
 TEST_CASE("membership stream: filter shaped like 45, initial position, then /sync") {
-  Rig rig;
+  ConnectorRig rig;
   rig.router.on("POST", "/_matrix/client/v3/user/" + enc("@admin:localhost") + "/filter",
                 {fixture("45")});
   rig.router.on("GET", "/_matrix/client/v3/sync", {fixture("47")});
-  rig.router.on("GET", "/_matrix/client/v3/directory/room/", {ok({{"room_id", kSpace}})});
-  rig.router.on("GET", "/_matrix/client/v1/rooms/" + enc(kSpace) + "/hierarchy", {fixture("22")});
+  rig.router.on("GET", "/_matrix/client/v3/directory/room/", {ok({{"room_id", fx::kSpace}})});
+  rig.router.on("GET", "/_matrix/client/v1/rooms/" + enc(fx::kSpace) + "/hierarchy", {fixture("22")});
   auto page = rig.connector->changes(EntityKind::kMembership, "s34_4_0_1_1_1_1_6_0",
                                      std::chrono::milliseconds(30000));
   REQUIRE(page.ok());
@@ -222,5 +219,5 @@ TEST_CASE("membership stream: filter shaped like 45, initial position, then /syn
   CHECK(keys_of(json::parse(filters[0].body)) == keys_of(json::parse(fx::load("45").body)));
   const auto syncs = rig.router.matching("GET", "/_matrix/client/v3/sync");
   REQUIRE(syncs.size() == 1);
-  CHECK(fx::target_of(syncs[0], kBase) == fx::load("47").target);
+  CHECK(fx::target_of(syncs[0], fx::kBase) == fx::load("47").target);
 }

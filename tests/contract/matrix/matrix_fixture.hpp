@@ -16,6 +16,11 @@
 
 namespace coopsync::testing::matrix_fx {
 
+// Where the capture ran, and the room and space its exchanges name.
+inline const std::string kBase = "http://127.0.0.1:8008";
+inline const std::string kRoom = "!hgSTpZYNHerBGASLqQ:localhost";
+inline const std::string kSpace = "!RXwCARhDVAaAnKfeVc:localhost";
+
 struct Exchange {
   std::string name;
   std::string method;

@@ -24,7 +24,7 @@ using namespace coopsync::mobilizon;
 
 namespace {
 
-nlohmann::json example(const std::string& name) {
+nlohmann::json load_example(const std::string& name) {
   return nlohmann::json::parse(
       coopsync::testing::read_file(coopsync::testing::fixtures_dir() / "mobilizon" / "examples" / (name + ".json")));
 }
@@ -141,7 +141,7 @@ struct Recorder {
         if (op == "Group") {
           response = {{"data", {{"group", {{"id", "12"}, {"preferredUsername", "jardin_partage"}, {"name", "Jardin"}}}}}};
         } else if (kExamples.count(op)) {
-          response = example(kExamples.at(op))["response"];
+          response = load_example(kExamples.at(op))["response"];
           // The example's own Event query does not select options.anonymousParticipation;
           // the connector's does (EventFields), and API.md shows it false on that event.
           if (op == "Event") response["data"]["event"]["options"]["anonymousParticipation"] = false;
@@ -243,7 +243,7 @@ TEST_CASE("every request the connector sends matches the examples' variables and
       if (!declared.count(it.key())) problems.push_back(s.op + ": sends undeclared variable $" + it.key());
     }
     if (s.op == "Group" || s.op == "GroupEventIndex" || !kExamples.count(s.op)) continue;
-    compare(s.op, "", example(kExamples.at(s.op))["request"]["variables"], s.variables, s.op == "UpdateEvent",
+    compare(s.op, "", load_example(kExamples.at(s.op))["request"]["variables"], s.variables, s.op == "UpdateEvent",
             problems);
   }
   std::string all;
@@ -262,7 +262,7 @@ TEST_CASE("every request the connector sends matches the examples' variables and
 
 TEST_CASE("the comparison catches a variable of the wrong type or a field left out of updateEvent") {
   coopsync::testing::skip_without_fixtures("mobilizon");
-  const auto ex = example("15_update_event")["request"]["variables"];
+  const auto ex = load_example("15_update_event")["request"]["variables"];
   std::vector<std::string> problems;
   auto ours = ex;
   compare("UpdateEvent", "", ex, ours, true, problems);

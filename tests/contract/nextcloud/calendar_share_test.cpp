@@ -18,7 +18,7 @@ const char* kNcDav =
     "oc-resource-sharing, oc-calendar-publishing, calendarserver-sharing, "
     "nextcloud-checksum-update, nc-calendar-search, nc-enable-birthday-calendar";
 
-std::string header_of(const http::Request& r, std::string_view name) {
+std::string request_header(const http::Request& r, std::string_view name) {
   http::Response tmp;
   tmp.headers = r.headers;
   return tmp.header(name);
@@ -51,7 +51,7 @@ TEST_CASE("calendar share: the POST body is Nextcloud's oc:share document") {
   CHECK(req.method == "POST");
   CHECK(req.url == "http://127.0.0.1:8080/remote.php/dav/calendars/admin/group-lyon/");
   // The sharing plugin only looks at application/xml or text/xml bodies.
-  CHECK(header_of(req, "Content-Type").find("application/xml") == 0);
+  CHECK(request_header(req, "Content-Type").find("application/xml") == 0);
   CHECK(req.body == dav_body::share("principal:principals/groups/lyon", true));
 }
 
@@ -122,7 +122,7 @@ TEST_CASE("calendar share: oc:invite as Nextcloud writes it, and servers without
   CHECK_FALSE(sharing->sharees[1].read_write);
   const auto& req = http.requests().back();
   CHECK(req.method == "PROPFIND");
-  CHECK(header_of(req, "Depth") == "0");
+  CHECK(request_header(req, "Depth") == "0");
   CHECK(req.body == dav_body::invite_propfind());
 
   // No shares yet: an empty <oc:invite/>.

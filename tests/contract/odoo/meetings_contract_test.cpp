@@ -28,7 +28,7 @@ using coopsync::testing::respond;
 using coopsync::testing::skip_without_fixtures;
 using namespace coopsync::odoo::testing;
 
-constexpr const char* kKey = "0123456789abcdef0123456789abcdef01234567";
+constexpr const char* kApiKey = "0123456789abcdef0123456789abcdef01234567";
 
 // One ORM call as the fake server saw it: XML-RPC execute_kw positional args and kwargs,
 // or the JSON-2 body (named arguments).
@@ -155,7 +155,7 @@ Settings settings_for(int version) {
   s.database = version >= 19 ? "coop19" : "coop";
   s.username = "admin";
   s.password = version >= 19 ? "" : "admin";
-  s.api_key = version >= 19 ? kKey : "";
+  s.api_key = version >= 19 ? kApiKey : "";
   s.protocol = version >= 19 ? Protocol::kJson2 : Protocol::kXmlRpc;
   s.page_size = 50;
   return s;

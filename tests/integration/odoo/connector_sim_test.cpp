@@ -12,9 +12,9 @@
 namespace coopsync::odoo::testing {
 namespace {
 
-const Flavour kFlavours[] = {{16, "xmlrpc"}, {19, "json2"}, {16, "auto"}, {19, "auto"}};
+const Flavour kEveryTransport[] = {{16, "xmlrpc"}, {19, "json2"}, {16, "auto"}, {19, "auto"}};
 
-std::vector<ExternalRecord> drain(Connector& c, EntityKind kind, std::string& cursor, bool* full = nullptr) {
+std::vector<ExternalRecord> drain_all(Connector& c, EntityKind kind, std::string& cursor, bool* full = nullptr) {
   std::vector<ExternalRecord> out;
   for (int guard = 0; guard < 1000; ++guard) {
     auto page = c.changes(kind, cursor, std::chrono::milliseconds(0));
@@ -44,7 +44,7 @@ const ExternalRecord* by_id(const std::vector<ExternalRecord>& v, const std::str
 }
 
 TEST_CASE("persons: create in one batch, read back, update grouped, archive") {
-  for (const auto& f : kFlavours) {
+  for (const auto& f : kEveryTransport) {
     CAPTURE(f.version);
     CAPTURE(std::string(f.protocol));
     OdooSim sim(f.version);
@@ -70,7 +70,7 @@ TEST_CASE("persons: create in one batch, read back, update grouped, archive") {
 
     std::string cursor;
     bool full = false;
-    auto listed = drain(*c, EntityKind::kPerson, cursor, &full);
+    auto listed = drain_all(*c, EntityKind::kPerson, cursor, &full);
     CHECK(full);
     CHECK(listed.size() == 5);
     const auto* ana = by_id(listed, results[0].external_id);
@@ -108,7 +108,7 @@ TEST_CASE("persons: create in one batch, read back, update grouped, archive") {
     auto dr = c->apply({d});
     REQUIRE_FALSE(dr[0].error);
     CHECK(sim.record("res.partner", std::stoll(d.external_id))["active"] == false);
-    auto changed = drain(*c, EntityKind::kPerson, cursor);
+    auto changed = drain_all(*c, EntityKind::kPerson, cursor);
     const auto* gone = by_id(changed, d.external_id);
     REQUIRE(gone != nullptr);
     CHECK(gone->deleted);
@@ -126,7 +126,7 @@ TEST_CASE("persons: create in one batch, read back, update grouped, archive") {
 }
 
 TEST_CASE("adopt before create: an existing partner with the same email is linked, not duplicated") {
-  for (const auto& f : kFlavours) {
+  for (const auto& f : kEveryTransport) {
     CAPTURE(f.version);
     OdooSim sim(f.version);
     auto seeded = sim.post("/_sim/seed", {{"records", {{"res.partner", {{{"name", "Alice Martin"}, {"email", "ALICE@Coop.Example"}, {"active", false}}}}}}});
@@ -158,7 +158,7 @@ TEST_CASE("same-second writes are not missed by paging") {
     sim.post("/_sim/seed", {{"clock", "2026-11-21 12:00:00"}});  // every write in one second
     auto c = make_connector(sim, f, 3);
     std::string cursor;
-    CHECK(drain(*c, EntityKind::kPerson, cursor).empty());
+    CHECK(drain_all(*c, EntityKind::kPerson, cursor).empty());
     std::vector<Write> batch;
     for (int i = 0; i < 7; ++i) batch.push_back(person_create("k" + std::to_string(i), "P " + std::to_string(i), "p" + std::to_string(i) + "@x.org"));
     auto created = c->apply(batch);
@@ -174,7 +174,7 @@ TEST_CASE("same-second writes are not missed by paging") {
     cursor = first->cursor;
     auto late = c->apply({person_create("l1", "Late One", "late1@x.org"), person_create("l2", "Late Two", "late2@x.org")});
     for (const auto& r : late) expected.insert(r.external_id);
-    for (const auto& r : drain(*c, EntityKind::kPerson, cursor)) {
+    for (const auto& r : drain_all(*c, EntityKind::kPerson, cursor)) {
       CHECK_MESSAGE(!seen.count(r.external_id), "listed twice: " << r.external_id);
       seen.insert(r.external_id);
     }
@@ -184,7 +184,7 @@ TEST_CASE("same-second writes are not missed by paging") {
     // Nothing new: the next pass reads the newest second again (tests/integration/odoo/
     // feed_test.cpp: edits made in the second of a read), and nothing else.
     std::set<std::string> again;
-    for (const auto& r : drain(*c, EntityKind::kPerson, cursor)) again.insert(r.external_id);
+    for (const auto& r : drain_all(*c, EntityKind::kPerson, cursor)) again.insert(r.external_id);
     for (const auto& id : again) CHECK_MESSAGE(seen.count(id), "new record on an idle pass: " << id);
     for (const auto& id : expected) CHECK(again.count(id) == 1);
   }
@@ -200,7 +200,7 @@ TEST_CASE("version differences: mobile exists on 16 only, and is never asked of 
     sim.post("/_sim/seed", {{"records", {{"res.partner.category", {{{"name", "Membre"}}}}, {"res.partner", {partner}}}}});
     auto c = make_connector(sim, f);
     std::string cursor;
-    auto all = drain(*c, EntityKind::kPerson, cursor);
+    auto all = drain_all(*c, EntityKind::kPerson, cursor);
     REQUIRE(all.size() == 1);
     if (f.version < 18) {
       CHECK(all[0].fields["phone"] == "+33611223344");  // from mobile, normalised

@@ -12,7 +12,7 @@
 namespace coopsync::odoo::testing {
 namespace {
 
-const Flavour kFlavours[] = {{16, "xmlrpc"}, {19, "json2"}};
+const Flavour kMeetingTransports[] = {{16, "xmlrpc"}, {19, "json2"}};
 
 struct Listing {
   std::map<std::string, ExternalRecord> records;  // last record seen per external id
@@ -20,7 +20,7 @@ struct Listing {
   int pages = 0;
 };
 
-Listing drain(Connector& c, EntityKind kind, std::string& cursor) {
+Listing drain_listing(Connector& c, EntityKind kind, std::string& cursor) {
   Listing out;
   for (int guard = 0; guard < 1000; ++guard) {
     auto page = c.changes(kind, cursor, std::chrono::milliseconds(0));
@@ -34,7 +34,7 @@ Listing drain(Connector& c, EntityKind kind, std::string& cursor) {
   return out;
 }
 
-Write make(EntityKind kind, WriteOp op, Fields fields, std::string external_id = "",
+Write meeting_write(EntityKind kind, WriteOp op, Fields fields, std::string external_id = "",
            std::vector<std::string> changed = {}) {
   Write w;
   w.kind = kind;
@@ -102,14 +102,14 @@ Seeded seed(OdooSim& sim) {
 }
 
 TEST_CASE("meetings made in Odoo read as events, their attendees as registrations") {
-  for (const auto& f : kFlavours) {
+  for (const auto& f : kMeetingTransports) {
     CAPTURE(f.version);
     OdooSim sim(f.version);
     const Seeded s = seed(sim);
     auto c = make_connector(sim, f);
     c->enable_meetings({true, {}, true, false}, nullptr);
     // An event.event too: both models make the Event feed.
-    auto ev = c->apply({make(EntityKind::kEvent, WriteOp::kCreate,
+    auto ev = c->apply({meeting_write(EntityKind::kEvent, WriteOp::kCreate,
                              {{"title", "Assemblée générale"},
                               {"start", "2027-06-01T08:00:00Z"},
                               {"end", "2027-06-01T10:00:00Z"}})});
@@ -123,7 +123,7 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     CHECK((stored.find("Organized by") != std::string::npos) == (f.version >= 19));
 
     std::string cursor;
-    auto events = drain(*c, EntityKind::kEvent, cursor);
+    auto events = drain_listing(*c, EntityKind::kEvent, cursor);
     CHECK(events.complete);  // both models listed from the start
     REQUIRE(events.records.size() == 3);
     REQUIRE(events.records.count(ev[0].external_id));
@@ -147,7 +147,7 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     CHECK(allday["group"].is_null());
 
     std::string rcursor;
-    auto regs = drain(*c, EntityKind::kRegistration, rcursor);
+    auto regs = drain_listing(*c, EntityKind::kRegistration, rcursor);
     CHECK(regs.complete);
     const std::string alice1 = "calendar.event:1:partner:" + std::to_string(s.alice);
     const std::string bruno1 = "calendar.event:1:partner:" + std::to_string(s.bruno);
@@ -163,7 +163,7 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     // A registration cancelled elsewhere goes back as [3, partner] on the meeting.
     sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:10"}});  // later writes in later seconds
     sim.reset_stats();
-    auto removed = c->apply({make(EntityKind::kRegistration, WriteOp::kDelete, {}, bruno1)});
+    auto removed = c->apply({meeting_write(EntityKind::kRegistration, WriteOp::kDelete, {}, bruno1)});
     REQUIRE_FALSE(removed[0].error);
     CHECK(removed[0].external_id == bruno1);
     CHECK(sim.calls("calendar.event.write") == 1);
@@ -176,7 +176,7 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     REQUIRE(c->session().write(
         "calendar.event", {1},
         {{"partner_ids", Value(Array{Value(Array{Value(3), Value(s.alice)})})}}));
-    auto after = drain(*c, EntityKind::kRegistration, rcursor);
+    auto after = drain_listing(*c, EntityKind::kRegistration, rcursor);
     CHECK_FALSE(after.complete);
     REQUIRE(after.records.count(alice1));
     CHECK(after.records.at(alice1).deleted);
@@ -184,11 +184,11 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     if (after.records.count(bruno1)) CHECK(after.records.at(bruno1).deleted);
     CHECK((after.records.count(alice2) == 0 || !after.records.at(alice2).deleted));
     // Read again without change: nothing more is removed.
-    auto quiet = drain(*c, EntityKind::kRegistration, rcursor);
+    auto quiet = drain_listing(*c, EntityKind::kRegistration, rcursor);
     for (const auto& [id, r] : quiet.records) CHECK_MESSAGE(!r.deleted, id);
 
     // And back in, from another system: [4, partner].
-    auto back = c->apply({make(EntityKind::kRegistration, WriteOp::kCreate,
+    auto back = c->apply({meeting_write(EntityKind::kRegistration, WriteOp::kCreate,
                                {{"person", std::to_string(s.bruno)},
                                 {"event", "calendar.event:1"},
                                 {"status", "registered"}})});
@@ -200,25 +200,25 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
 }
 
 TEST_CASE("meetings written from canonical events: update, all-day, cancel, create") {
-  for (const auto& f : kFlavours) {
+  for (const auto& f : kMeetingTransports) {
     CAPTURE(f.version);
     OdooSim sim(f.version);
     const Seeded s = seed(sim);
     auto c = make_connector(sim, f);
     c->enable_meetings({true, {}, true, true}, nullptr);
     std::string cursor;
-    (void)drain(*c, EntityKind::kEvent, cursor);
+    (void)drain_listing(*c, EntityKind::kEvent, cursor);
 
     sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:10"}});
     // Moved by an hour and made all-day the other way round.
-    auto w = c->apply({make(EntityKind::kEvent, WriteOp::kUpdate,
+    auto w = c->apply({meeting_write(EntityKind::kEvent, WriteOp::kUpdate,
                             {{"title", "Conseil d'administration"},
                              {"start", "2027-03-27T18:00:00Z"},
                              {"end", "2027-03-27T20:00:00Z"},
                              {"all_day", false},
                              {"timezone", "Europe/Paris"}},
                             "calendar.event:1", {"start", "end"}),
-                       make(EntityKind::kEvent, WriteOp::kUpdate,
+                       meeting_write(EntityKind::kEvent, WriteOp::kUpdate,
                             {{"title", "Journée portes ouvertes"},
                              {"start", "2027-03-29"},
                              {"end", "2027-03-30"},
@@ -232,7 +232,7 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
     // The description was not among the changes: Odoo 19's block stays as Odoo made it.
     const std::string desc = sim.record("calendar.event", 1)["description"];
     CHECK((desc.find("Organized by") != std::string::npos) == (f.version >= 19));
-    auto moved = drain(*c, EntityKind::kEvent, cursor);
+    auto moved = drain_listing(*c, EntityKind::kEvent, cursor);
     REQUIRE(moved.records.count("calendar.event:2"));
     CHECK(moved.records.at("calendar.event:2").fields["start"] == "2027-03-29");
     CHECK(moved.records.at("calendar.event:2").fields["end"] == "2027-03-30");
@@ -242,10 +242,10 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
 
     // Cancelled: archived, read back as cancelled (not gone).
     sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:20"}});
-    auto cancel = c->apply({make(EntityKind::kEvent, WriteOp::kDisable, {}, "calendar.event:2")});
+    auto cancel = c->apply({meeting_write(EntityKind::kEvent, WriteOp::kDisable, {}, "calendar.event:2")});
     REQUIRE_FALSE(cancel[0].error);
     CHECK(sim.record("calendar.event", 2)["active"] == false);
-    auto cancelled = drain(*c, EntityKind::kEvent, cursor);
+    auto cancelled = drain_listing(*c, EntityKind::kEvent, cursor);
     REQUIRE(cancelled.records.count("calendar.event:2"));
     CHECK(cancelled.records.at("calendar.event:2").fields["status"] == "cancelled");
     CHECK_FALSE(cancelled.records.at("calendar.event:2").deleted);
@@ -260,7 +260,7 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
                           {"description", "Apportez vos seaux"},
                           {"group", std::to_string(s.lyon)},
                           {"status", "confirmed"}};
-    auto made = c->apply({make(EntityKind::kEvent, WriteOp::kCreate, fresh)});
+    auto made = c->apply({meeting_write(EntityKind::kEvent, WriteOp::kCreate, fresh)});
     REQUIRE_FALSE(made[0].error);
     CHECK(made[0].external_id == "calendar.event:3");
     CHECK_FALSE(made[0].adopted);
@@ -268,11 +268,11 @@ TEST_CASE("meetings written from canonical events: update, all-day, cancel, crea
     CHECK(rec["start"] == "2027-04-02 16:00:00");
     CHECK(rec["event_tz"] == "Europe/Paris");
     CHECK(rec["categ_ids"].size() == 1);
-    auto again = c->apply({make(EntityKind::kEvent, WriteOp::kCreate, fresh)});
+    auto again = c->apply({meeting_write(EntityKind::kEvent, WriteOp::kCreate, fresh)});
     REQUIRE_FALSE(again[0].error);
     CHECK(again[0].adopted);
     CHECK(again[0].external_id == "calendar.event:3");
-    auto listed = drain(*c, EntityKind::kEvent, cursor);
+    auto listed = drain_listing(*c, EntityKind::kEvent, cursor);
     REQUIRE(listed.records.count("calendar.event:3"));
     const auto& read = listed.records.at("calendar.event:3").fields;
     for (const char* k :
@@ -288,10 +288,10 @@ TEST_CASE("meetings off: a split cursor left behind still reads event.event on")
   auto c = make_connector(sim, {16, "xmlrpc"});
   c->enable_meetings({true, {}, true, false}, nullptr);
   std::string cursor;
-  auto on = drain(*c, EntityKind::kEvent, cursor);
+  auto on = drain_listing(*c, EntityKind::kEvent, cursor);
   CHECK(on.records.size() == 2);
   c->enable_meetings({}, nullptr);
-  auto off = drain(*c, EntityKind::kEvent, cursor);
+  auto off = drain_listing(*c, EntityKind::kEvent, cursor);
   for (const auto& [id, r] : off.records)
     CHECK_MESSAGE(id.find("calendar.event") == std::string::npos, id);
   CHECK(c->capabilities().of(EntityKind::kEvent) != nullptr);
