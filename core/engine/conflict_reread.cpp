@@ -29,7 +29,11 @@ Status PassRun::reread_after_conflicts(SystemRuntime& sys, EntityKind kind, cons
 
   std::vector<store::OutboxEntry> planned;  // every system's entries of the re-planned entities
   std::set<std::string> retry_keys;         // of those, this system's: sent at once
-  for (const auto& [entry, error] : refused) {
+  for (const auto& refusal : refused) {
+    // Named, not a structured binding: clang (the fuzz build) refuses a lambda's capture
+    // of a binding.
+    const auto& entry = refusal.first;
+    const auto& error = refusal.second;
     const std::string& id = entry->write.entity_id;
     auto snap = blocked_.count(id) ? Result<std::optional<store::Snapshot>>(std::nullopt)
                                    : e_.store_.get_snapshot(id);
