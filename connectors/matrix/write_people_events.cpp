@@ -54,7 +54,20 @@ WriteResult MatrixConnector::write_person(const Write& w) {
     auto found = w.listed && settings_.admin ? Result<std::optional<std::string>>(std::nullopt)
                                              : find_person(w.fields);
     if (!found.ok()) return WriteResult::failed(found.error());
-    if (found->has_value()) return done(**found, true);
+    if (found->has_value()) {
+      // What found it, for `links show`: the id the naming rule gives, or else the email.
+      WriteResult r = done(**found, true);
+      auto rule_id = person_user_id(settings_, w.fields);
+      const auto email = normalize_email(field_text(w.fields, field::kEmail));
+      if (rule_id.ok() && *rule_id == **found) {
+        r.matched_key = "user_id";
+        r.matched_value = **found;
+      } else if (email) {
+        r.matched_key = "email";
+        r.matched_value = *email;
+      }
+      return r;
+    }
     if (!settings_.admin) {
       auto id = person_user_id(settings_, w.fields);
       return WriteResult::failed(make_error(ErrorKind::kNotFound,

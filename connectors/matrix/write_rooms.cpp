@@ -84,7 +84,10 @@ WriteResult MatrixConnector::write_group(const Write& w) {
     const std::string room_id = **existing;
     if (auto st = sync_room_text(room_id, w.fields); !st.ok()) return WriteResult::failed(st.error());
     if (auto st = link_into_space(room_id); !st.ok()) return WriteResult::failed(st.error());
-    return written(room_id, true);
+    WriteResult r = written(room_id, true);
+    r.matched_key = "alias";  // the room the collective's alias names
+    r.matched_value = alias;
+    return r;
   }
   json initial = json::array();
   initial.push_back({{"type", "m.room.history_visibility"}, {"state_key", ""},

@@ -160,6 +160,8 @@ TEST_CASE("persons: found by rule, created through the admin API when allowed") 
   REQUIRE_FALSE(r[0].error.has_value());
   CHECK(r[0].adopted);
   CHECK(r[0].external_id == "@bob:localhost");
+  CHECK(r[0].matched_key == "user_id");  // what links show will say found it
+  CHECK(r[0].matched_value == "@bob:localhost");
   REQUIRE_FALSE(r[1].error.has_value());
   CHECK_FALSE(r[1].adopted);
   CHECK(r[1].external_id == "@ana.lopez:localhost");

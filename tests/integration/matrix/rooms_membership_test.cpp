@@ -56,6 +56,8 @@ TEST_CASE("collective -> private room in the space; a restart finds it by alias"
   REQUIRE_FALSE(r[0].error.has_value());
   CHECK(r[0].adopted);
   CHECK(r[0].external_id == room_id);
+  CHECK(r[0].matched_key == "alias");
+  CHECK(r[0].matched_value.rfind("#", 0) == 0);
   CHECK(sim.state()["rooms"].size() == 2);
 
   // The space's hierarchy lists it as a collective, slug recovered from the alias.
