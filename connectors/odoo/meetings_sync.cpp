@@ -111,7 +111,7 @@ Result<ChangePage> OdooConnector::meeting_changes(EntityKind kind, const std::st
   if (kind == EntityKind::kRegistration) return attendee_records(*fp, cursor);
   MapContext ctx;
   if (meetings_.group_by_tag) {
-    meeting_tags_.reset();  // tags may have been renamed since the last page
+    meeting_tags_.group_of_tag.reset();  // tags may have been renamed since the last page
     auto tags = meeting_tag_groups();
     if (!tags) return std::move(tags).error();
     ctx.event_tag_groups = **tags;
@@ -200,70 +200,6 @@ Result<ChangePage> OdooConnector::attendee_records(FeedPage& fp, const std::stri
   }
   state_put(kPendingKey, nlohmann::json{{"cursor", page.cursor}, {"attendees", updates}}.dump());
   return page;
-}
-
-Result<const std::map<std::int64_t, std::int64_t>*> OdooConnector::meeting_tag_groups() {
-  if (meeting_tags_) return &*meeting_tags_;
-  std::map<std::int64_t, std::int64_t> out;
-  auto have = session_.existing_fields(kMeetingModel, {"categ_ids"});
-  if (!have) return std::move(have).error();
-  if (have->empty()) return &meeting_tags_.emplace(std::move(out));
-  auto groups =
-      session_.search_read(s_.group_model, group_scope(), {"name"}, {0, 0, "id asc", false});
-  if (!groups) return std::move(groups).error();
-  std::map<std::string, std::int64_t> group_of;
-  Array names;
-  for (const auto& g : *groups) {
-    const Value* name = g.find("name");
-    if (name == nullptr || !name->as_string()) continue;
-    group_of.emplace(*name->as_string(), *g.find("id")->as_int());
-    names.emplace_back(*name->as_string());
-  }
-  if (!names.empty()) {
-    auto tags =
-        session_.search_read(kMeetingTagModel, {leaf("name", "in", Value(std::move(names)))},
-                             {"name"}, {0, 0, "id asc", false});
-    if (!tags) return std::move(tags).error();
-    for (const auto& t : *tags) {
-      const Value* name = t.find("name");
-      auto it = group_of.find(name && name->as_string() ? *name->as_string() : "");
-      if (it != group_of.end()) out.emplace(*t.find("id")->as_int(), it->second);
-    }
-  }
-  return &meeting_tags_.emplace(std::move(out));
-}
-
-// The meeting tag named like the target group: found or made; other groups' tags are
-// taken off.
-Result<Value> OdooConnector::meeting_tag_commands(const Write& w, bool create) {
-  auto groups = meeting_tag_groups();
-  if (!groups) return std::move(groups).error();
-  const auto target = parse_id(field_text(w.fields, field::kGroup));
-  std::optional<std::int64_t> target_tag;
-  Array commands;
-  for (const auto& [tag, group] : **groups) {
-    if (target && group == *target) {
-      if (!target_tag) target_tag = tag;
-    } else if (!create) {
-      commands.emplace_back(Array{Value(3), Value(tag)});
-    }
-  }
-  if (target && !target_tag) {
-    auto rows = session_.search_read(s_.group_model, {leaf("id", "=", Value(*target))}, {"name"},
-                                     {0, 1, "", false});
-    if (!rows) return std::move(rows).error();
-    const Value* name = rows->empty() ? nullptr : rows->front().find("name");
-    if (name == nullptr || !name->as_string()) {
-      return make_error(ErrorKind::kNotFound,
-                        "odoo: group " + std::to_string(*target) + " not found for a meeting tag");
-    }
-    auto made = session_.create(kMeetingTagModel, {Struct{{"name", *name}}});
-    if (!made) return std::move(made).error();
-    target_tag = made->front();
-    meeting_tags_.reset();
-  }
-  if (target_tag) commands.emplace_back(Array{Value(4), Value(*target_tag)});
-  return Value(std::move(commands));
 }
 
 bool OdooConnector::to_meetings(const Write& w) const {

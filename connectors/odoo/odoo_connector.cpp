@@ -162,34 +162,6 @@ Result<std::set<std::int64_t>> OdooConnector::group_ids() {
   return std::set<std::int64_t>(ids->begin(), ids->end());
 }
 
-Result<const std::map<std::int64_t, std::int64_t>*> OdooConnector::event_tag_groups() {
-  if (event_tags_) return &*event_tags_;
-  std::map<std::int64_t, std::int64_t> out;
-  auto have = session_.existing_fields(kEvent, {"tag_ids"});
-  if (!have) return std::move(have).error();
-  if (have->empty()) return &event_tags_.emplace(std::move(out));  // no event tags in this Odoo
-  auto groups = session_.search_read(s_.group_model, group_scope(), {"name"}, {0, 0, "id asc", false});
-  if (!groups) return std::move(groups).error();
-  std::map<std::string, std::int64_t> group_of;
-  Array names;
-  for (const auto& g : *groups) {
-    const Value* name = g.find("name");
-    if (name == nullptr || !name->as_string()) continue;
-    group_of.emplace(*name->as_string(), *g.find("id")->as_int());
-    names.emplace_back(*name->as_string());
-  }
-  if (!names.empty()) {
-    auto tags = session_.search_read("event.tag", {leaf("name", "in", Value(std::move(names)))}, {"name"},
-                                     {0, 0, "id asc", false});
-    if (!tags) return std::move(tags).error();
-    for (const auto& t : *tags) {
-      auto it = group_of.find(t.find("name") && t.find("name")->as_string() ? *t.find("name")->as_string() : "");
-      if (it != group_of.end()) out.emplace(*t.find("id")->as_int(), it->second);
-    }
-  }
-  return &event_tags_.emplace(std::move(out));
-}
-
 Result<MapContext> OdooConnector::map_context() {
   MapContext ctx;
   ctx.default_region = s_.default_region;
@@ -332,7 +304,7 @@ Result<ChangePage> OdooConnector::model_changes(EntityKind kind, const std::stri
     ctx->group_ids = std::move(*groups);
   }
   if (kind == EntityKind::kEvent) {
-    event_tags_.reset();  // tags may have been renamed since the last page
+    event_tags_.group_of_tag.reset();  // tags may have been renamed since the last page
     auto tags = event_tag_groups();
     if (!tags) return std::move(tags).error();
     ctx->event_tag_groups = **tags;

@@ -83,9 +83,23 @@ class OdooConnector final : public Connector {
   Array group_scope() const;
   Result<std::set<std::int64_t>> group_ids();
   Result<MapContext> map_context();
-  // event.tag id -> group id, for tags named like a group in scope (cached until reset).
-  Result<const std::map<std::int64_t, std::int64_t>*> event_tag_groups();
-  Result<Value> event_tag_commands(const Write& w, bool create);
+  // Events and meetings find their group by a tag named like it (group_tags.cpp).
+  struct GroupTags {
+    const char* owner_model;  // the tagged records: event.event, calendar.event
+    const char* tag_field;    // their tag field: tag_ids, categ_ids
+    const char* tag_model;    // the tags: event.tag, calendar.event.type
+    const char* noun;         // for errors: "an event tag"
+    std::optional<std::map<std::int64_t, std::int64_t>> group_of_tag;  // cached until reset
+  };
+  // Tag id -> group id, for tags named like a group in scope.
+  Result<const std::map<std::int64_t, std::int64_t>*> tag_groups(GroupTags& tags);
+  // x2many commands giving a record the target group's tag (found or made) and taking off
+  // other groups' tags (on update).
+  Result<Value> tag_commands(GroupTags& tags, const Write& w, bool create);
+  Result<const std::map<std::int64_t, std::int64_t>*> event_tag_groups() { return tag_groups(event_tags_); }
+  Result<Value> event_tag_commands(const Write& w, bool create) {
+    return tag_commands(event_tags_, w, create);
+  }
 
   // writes (writes.cpp)
   void apply_kind(EntityKind kind, const std::vector<const Write*>& writes,
@@ -106,8 +120,12 @@ class OdooConnector final : public Connector {
   Result<ChangePage> split_changes(EntityKind kind, const std::string& cursor);
   Result<ChangePage> meeting_changes(EntityKind kind, const std::string& cursor);
   Result<ChangePage> attendee_records(FeedPage& fp, const std::string& cursor);
-  Result<const std::map<std::int64_t, std::int64_t>*> meeting_tag_groups();
-  Result<Value> meeting_tag_commands(const Write& w, bool create);
+  Result<const std::map<std::int64_t, std::int64_t>*> meeting_tag_groups() {
+    return tag_groups(meeting_tags_);
+  }
+  Result<Value> meeting_tag_commands(const Write& w, bool create) {
+    return tag_commands(meeting_tags_, w, create);
+  }
   bool to_meetings(const Write& w) const;  // a write for calendar.event
   void apply_meetings(const std::vector<Write>& writes, std::vector<WriteResult>& results);
   void meeting_creates(const std::vector<const Write*>& writes, std::vector<WriteResult*>& results);
@@ -121,11 +139,11 @@ class OdooConnector final : public Connector {
   Session session_;
   Capabilities caps_;
   std::optional<std::int64_t> member_tag_;
-  std::optional<std::map<std::int64_t, std::int64_t>> event_tags_;
+  GroupTags event_tags_{"event.event", "tag_ids", "event.tag", "an event tag", {}};
   MeetingSettings meetings_;
   StateStore* state_ = nullptr;
   std::map<std::string, std::string> memory_state_;
-  std::optional<std::map<std::int64_t, std::int64_t>> meeting_tags_;
+  GroupTags meeting_tags_{"calendar.event", "categ_ids", "calendar.event.type", "a meeting tag", {}};
 };
 
 }  // namespace coopsync::odoo

@@ -100,38 +100,6 @@ Result<Struct> OdooConnector::values_for(EntityKind kind, const Write& w, bool c
   }
 }
 
-// The organising group of an event is its event tag named like the group: found, or made
-// (an Odoo whose event.tag needs a category refuses that: make the tag there by hand).
-// Tags of other groups are taken off an event that changes group.
-Result<Value> OdooConnector::event_tag_commands(const Write& w, bool create) {
-  auto groups = event_tag_groups();
-  if (!groups) return std::move(groups).error();
-  const auto target = parse_id(field_text(w.fields, field::kGroup));
-  std::optional<std::int64_t> target_tag;
-  Array commands;
-  for (const auto& [tag, group] : **groups) {
-    if (target && group == *target) {
-      if (!target_tag) target_tag = tag;
-    } else if (!create) {
-      commands.emplace_back(Array{Value(3), Value(tag)});
-    }
-  }
-  if (target && !target_tag) {
-    auto rows = session_.search_read(s_.group_model, {leaf("id", "=", Value(*target))}, {"name"}, {0, 1, "", false});
-    if (!rows) return std::move(rows).error();
-    const Value* name = rows->empty() ? nullptr : rows->front().find("name");
-    if (name == nullptr || !name->as_string()) {
-      return make_error(ErrorKind::kNotFound, "odoo: group " + std::to_string(*target) + " not found for an event tag");
-    }
-    auto made = session_.create("event.tag", {Struct{{"name", *name}}});
-    if (!made) return std::move(made).error();
-    target_tag = made->front();
-    event_tags_.reset();
-  }
-  if (target_tag) commands.emplace_back(Array{Value(4), Value(*target_tag)});
-  return Value(std::move(commands));
-}
-
 Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind,
                                                                  const std::vector<const Write*>& writes) {
   // One search for the whole batch, then matching here: the same keys the engine's
