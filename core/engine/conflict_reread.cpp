@@ -66,15 +66,8 @@ Status PassRun::reread_after_conflicts(SystemRuntime& sys, EntityKind kind, cons
     all[id] = &**snap;
     std::vector<store::OutboxEntry> out;
     plan_entity(**snap, by_system, all, out);
-    for (std::size_t i = 0; i < out.size();) {  // as plan_kind: no create that could never land
-      auto never = ref_never_there(out[i]);
-      if (!never.ok()) return std::move(never).error();
-      if (*never) {
-        out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        ++i;
-      }
-    }
+    // As plan_kind: no create that could never land.
+    if (auto st = drop_never_landing(out, 0); !st.ok()) return st;
     const store::OutboxEntry* mine = nullptr;
     for (const auto& e : out) {
       if (e.system == sys.name()) mine = &e;

@@ -67,6 +67,8 @@ class PassRun {
 
   // A create that joins an entity this system lacks and never gets from us (plan.cpp).
   Result<bool> ref_never_there(const store::OutboxEntry& entry);
+  // Drops, from index `from` on, planned writes whose referenced entity will never be there.
+  Status drop_never_landing(std::vector<store::OutboxEntry>& out, std::size_t from);
 
   // apply.cpp
   // `reread`: a write refused as kConflict (the record changed there since it was read) is

@@ -118,17 +118,22 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
     // and will never be made by us (the system takes no creates of that kind: Mobilizon
     // persons). Planned anyway, it would wait there until it became a dead letter. It is
     // planned once that entity is found there (read and linked).
-    for (std::size_t i = first; i < out.size();) {
-      auto never = ref_never_there(out[i]);
-      if (!never.ok()) return std::move(never).error();
-      if (*never) {
-        out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
-      } else {
-        ++i;
-      }
-    }
+    if (auto st = drop_never_landing(out, first); !st.ok()) return std::move(st).error();
   }
   return out;
+}
+
+Status PassRun::drop_never_landing(std::vector<store::OutboxEntry>& out, std::size_t from) {
+  for (std::size_t i = from; i < out.size();) {
+    auto never = ref_never_there(out[i]);
+    if (!never.ok()) return std::move(never).error();
+    if (*never) {
+      out.erase(out.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  return ok_status();
 }
 
 Result<bool> PassRun::ref_never_there(const store::OutboxEntry& entry) {
