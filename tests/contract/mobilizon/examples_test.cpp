@@ -6,6 +6,7 @@
 #include "connectors/mobilizon/mapper.hpp"
 #include "connectors/mobilizon/mobilizon_connector.hpp"
 #include "tests/support/fake_http.hpp"
+#include "tests/support/memory_state.hpp"
 #include "tests/support/fixtures.hpp"
 #include "tests/support/result_text.hpp"
 
@@ -31,23 +32,11 @@ http::Response answer(const std::string& name) {
   return respond(ex["http_status"].get<int>(), ex["response"].dump(), {{"Content-Type", "application/json"}});
 }
 
-struct NoState : StateStore {
-  std::map<std::string, std::string> values;
-  std::optional<std::string> get(const std::string& k) override {
-    auto it = values.find(k);
-    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-  Status put(const std::string& k, const std::string& v) override {
-    values[k] = v;
-    return ok_status();
-  }
-};
-
 // A connector whose server answers each operation with one example.
 struct Replay {
   std::map<std::string, std::string> routes;
   std::vector<std::string> ops;
-  NoState state;
+  testing::MemoryState state;
   std::unique_ptr<MobilizonConnector> connector;
 
   explicit Replay(std::map<std::string, std::string> r) : routes(std::move(r)) {

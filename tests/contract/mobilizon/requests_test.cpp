@@ -11,6 +11,7 @@
 #include "connectors/mobilizon/documents.hpp"
 #include "connectors/mobilizon/mobilizon_connector.hpp"
 #include "tests/support/fake_http.hpp"
+#include "tests/support/memory_state.hpp"
 #include "tests/support/fixtures.hpp"
 
 #include <doctest/doctest.h>
@@ -28,18 +29,6 @@ nlohmann::json load_example(const std::string& name) {
   return nlohmann::json::parse(
       coopsync::testing::read_file(coopsync::testing::fixtures_dir() / "mobilizon" / "examples" / (name + ".json")));
 }
-
-struct State : StateStore {
-  std::map<std::string, std::string> values;
-  std::optional<std::string> get(const std::string& k) override {
-    auto it = values.find(k);
-    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-  Status put(const std::string& k, const std::string& v) override {
-    values[k] = v;
-    return ok_status();
-  }
-};
 
 // Operation -> the example whose response answers it and whose request is the reference.
 const std::map<std::string, std::string> kExamples = {
@@ -125,7 +114,7 @@ struct Sent {
 
 struct Recorder {
   std::vector<Sent> sent;
-  State state;
+  testing::MemoryState state;
   std::unique_ptr<MobilizonConnector> connector;
 
   explicit Recorder(const std::string& identity = "coopbridge") {

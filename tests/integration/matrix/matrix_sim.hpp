@@ -5,6 +5,7 @@
 #include "core/connector/registry.hpp"
 #include "core/http/http_client.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/memory_state.hpp"
 #include "tests/support/sim_process.hpp"
 
 #include <doctest/doctest.h>
@@ -37,19 +38,7 @@ inline json appservice_seed() {
             {"rooms", json::array()}}}};
 }
 
-class MemoryState : public StateStore {
- public:
-  std::optional<std::string> get(const std::string& key) override {
-    auto it = values.find(key);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  }
-  Status put(const std::string& key, const std::string& value) override {
-    values[key] = value;
-    return ok_status();
-  }
-  std::map<std::string, std::string> values;
-};
+using coopsync::testing::MemoryState;
 
 class MatrixSim {
  public:

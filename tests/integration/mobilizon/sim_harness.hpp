@@ -5,6 +5,7 @@
 #include "connectors/mobilizon/mobilizon_connector.hpp"
 #include "core/http/http_client.hpp"
 #include "tests/support/result_text.hpp"
+#include "tests/support/memory_state.hpp"
 #include "tests/support/sim_process.hpp"
 
 #include <doctest/doctest.h>
@@ -16,17 +17,7 @@
 
 namespace coopsync::testing::mobilizon {
 
-struct MemoryState : StateStore {
-  std::map<std::string, std::string> values;
-  std::optional<std::string> get(const std::string& key) override {
-    auto it = values.find(key);
-    return it == values.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-  Status put(const std::string& key, const std::string& value) override {
-    values[key] = value;
-    return ok_status();
-  }
-};
+using coopsync::testing::MemoryState;
 
 inline std::string source_dir() {
   const char* env = std::getenv("COOPSYNC_SOURCE_DIR");
