@@ -17,6 +17,24 @@ std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
 }
+
+// date::parse reads %S as a floating-point number, so a sign or a stray character inside
+// the digits can turn into NaN and undefined behaviour in its cast (found by fuzzing the
+// iCalendar reader). The shape is therefore checked first: YYYY-MM-DD?HH:MM:SS, digits
+// exactly where digits belong; the separator at 10 is checked by the caller.
+bool has_date_time_shape(std::string_view s) {
+  if (s.size() < 19) return false;
+  static constexpr std::string_view kShape = "dddd-dd-dd?dd:dd:dd";
+  for (std::size_t i = 0; i < kShape.size(); ++i) {
+    const char want = kShape[i];
+    if (want == 'd') {
+      if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    } else if (want != '?' && s[i] != want) {
+      return false;
+    }
+  }
+  return true;
+}
 }  // namespace
 
 Result<Instant> parse_instant(std::string_view text) {
@@ -25,6 +43,9 @@ Result<Instant> parse_instant(std::string_view text) {
     return make_error(ErrorKind::kInvalidInput, "not a date-time: '" + s.substr(0, 40) + "'");
   }
   if (s[10] == ' ') s[10] = 'T';
+  if (s[10] != 'T' || !has_date_time_shape(s)) {
+    return make_error(ErrorKind::kInvalidInput, "not a date-time: '" + s.substr(0, 40) + "'");
+  }
   std::istringstream in(s);
   date::sys_seconds tp;
   std::string rest;
@@ -70,6 +91,9 @@ Result<Instant> local_to_utc(std::string_view local, const std::string& zone) {
   }
   std::string s(trim(local));
   if (s.size() >= 11 && s[10] == ' ') s[10] = 'T';
+  if (s.size() > 40 || s.size() < 11 || s[10] != 'T' || !has_date_time_shape(s)) {
+    return make_error(ErrorKind::kInvalidInput, "not a local date-time: '" + s.substr(0, 40) + "'");
+  }
   std::istringstream in(s);
   date::local_seconds lt;
   in >> date::parse("%Y-%m-%dT%H:%M:%S", lt);

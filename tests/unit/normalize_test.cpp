@@ -57,6 +57,12 @@ TEST_CASE("instants: ISO-8601 with offsets, Odoo's form, canonical output") {
   CHECK(format_odoo_datetime(*parse_instant("2026-03-29T08:00:00Z")) == "2026-03-29 08:00:00");
   CHECK_FALSE(parse_instant("yesterday").ok());
   CHECK_FALSE(parse_instant("2026-03-29T08:00:00+xx:00").ok());
+  // A sign or a stray byte among the digits is an error, not NaN seconds (fuzz finding).
+  CHECK_FALSE(parse_instant("2026-12-10T16:10:-5Z").ok());
+  CHECK_FALSE(parse_instant("2026-12-10T16:1-:15Z").ok());
+  CHECK_FALSE(parse_instant("2026-12-10X16:10:15Z").ok());
+  CHECK_FALSE(local_to_utc("2026-12-10T16:10:-5", "Europe/Paris").ok());
+  CHECK_FALSE(local_to_utc("2026-12-10T16:10", "Europe/Paris").ok());
 }
 
 TEST_CASE("Europe/Paris wall-clock time survives the daylight-saving change") {
