@@ -136,9 +136,8 @@ Result<PassReport> Engine::forget(const std::string& entity_id) {
     if (!retired.ok()) return std::move(retired).error();
   }
   const std::size_t remaining = waiting.size();
-  for (const auto& id : doomed) {
-    if (auto erased = store_.erase_personal_data(id); !erased.ok()) return std::move(erased).error();
-  }
+  const std::vector<std::string> erased_ids(doomed.begin(), doomed.end());
+  if (auto erased = store_.erase_personal_data(erased_ids); !erased.ok()) return std::move(erased).error();
   run.report().pending = remaining;
   log_->info("forget {}: {} system record(s) still to erase", entity_id, remaining);
   return std::move(run.report());

@@ -166,17 +166,19 @@ Status SqliteStore::append_audit(const AuditEntry& entry) {
       .bind(4, entry.from_system).bind(5, entry.to_system).bind(6, *details).run();
 }
 
-Status SqliteStore::erase_personal_data(const std::string& entity_id) {
+Status SqliteStore::erase_personal_data(const std::vector<std::string>& entity_ids) {
   std::lock_guard lock(mutex_);
-  auto stmt = prepare("UPDATE audit SET details = '{\"erased\":true}' WHERE entity_id = ?1",
-                      "erase_personal_data");
-  if (!stmt.ok()) return std::move(stmt).error();
-  if (auto st = stmt->bind(1, entity_id).run(); !st.ok()) return st;
-  auto settled = prepare(
-      "DELETE FROM outbox WHERE state = 'done' AND json_extract(payload, '$.entity_id') = ?1",
-      "erase_personal_data: settled outbox entries");
-  if (!settled.ok()) return std::move(settled).error();
-  if (auto st = settled->bind(1, entity_id).run(); !st.ok()) return st;
+  for (const auto& entity_id : entity_ids) {
+    auto stmt = prepare("UPDATE audit SET details = '{\"erased\":true}' WHERE entity_id = ?1",
+                        "erase_personal_data");
+    if (!stmt.ok()) return std::move(stmt).error();
+    if (auto st = stmt->bind(1, entity_id).run(); !st.ok()) return st;
+    auto settled = prepare(
+        "DELETE FROM outbox WHERE state = 'done' AND json_extract(payload, '$.entity_id') = ?1",
+        "erase_personal_data: settled outbox entries");
+    if (!settled.ok()) return std::move(settled).error();
+    if (auto st = settled->bind(1, entity_id).run(); !st.ok()) return st;
+  }
   if (depth_ > 0) return ok_status();  // the caller's transaction is not committed yet
   // secure_delete zeroes a deleted cell, but not the copies a b-tree rebalance leaves in a
   // page's unallocated gap: one e2e run in ~20 found an erased user id there, in a links

@@ -77,7 +77,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Conflict>> get_conflict(std::int64_t id) override;
   Status resolve_conflict(std::int64_t id, const std::string& resolution) override;
   Status append_audit(const AuditEntry& entry) override;
-  Status erase_personal_data(const std::string& entity_id) override;
+  Status erase_personal_data(const std::vector<std::string>& entity_ids) override;
   Status drop_outbox_of(const std::string& entity_id) override;
   Status drop_done_outbox(const std::string& system, const std::string& entity_id) override;
   Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) override;

@@ -165,10 +165,12 @@ class Store {
   virtual Status resolve_conflict(std::int64_t id, const std::string& resolution) = 0;
   virtual Status append_audit(const AuditEntry& entry) = 0;
   // GDPR erasure: the only change the append-only audit allows. Replaces the details of
-  // every audit entry of `entity_id` (which may hold field values) with {"erased": true},
-  // deletes its settled (done) outbox entries, whose payloads hold field values too, and,
-  // outside a transaction, checkpoints the WAL so that no erased value lingers there.
-  virtual Status erase_personal_data(const std::string& entity_id) = 0;
+  // every audit entry of each of `entity_ids` (which may hold field values) with
+  // {"erased": true}, deletes their settled (done) outbox entries, whose payloads hold field
+  // values too, and, outside a transaction, rewrites the file and checkpoints the WAL so
+  // that no erased value lingers there. One call for all of a person's entities (person,
+  // memberships, registrations): the rewrite costs a full copy of the store, once.
+  virtual Status erase_personal_data(const std::vector<std::string>& entity_ids) = 0;
   // Deletes every outbox entry of `entity_id`, whatever its state (an erasure replaces
   // whatever was still to be written for the person).
   virtual Status drop_outbox_of(const std::string& entity_id) = 0;

@@ -116,7 +116,7 @@ TEST_CASE("a schema version 1 store is migrated forward on open, keeping its dat
   entry.entity_id = id;
   entry.action = "create";
   REQUIRE(t.store->append_audit(entry).ok());
-  CHECK(t.store->erase_personal_data(id).ok());  // needs the version 2 trigger
+  CHECK(t.store->erase_personal_data({id}).ok());  // needs the version 2 trigger
 }
 
 TEST_CASE("processes opening one fresh file at once all get the same, once-migrated store") {

@@ -152,6 +152,21 @@ TEST_CASE("audit: appended in order per entity, and the file refuses UPDATE and 
   CHECK(t.store->audit_of("e1")->size() == 2);
 }
 
+TEST_CASE("erase_personal_data erases every entity it is given in one call") {
+  TempStore t;
+  AuditEntry entry;
+  entry.action = "create";
+  entry.details = {{"after", {{"email", "bo@coop.example"}}}};
+  for (const char* id : {"person", "membership", "bystander"}) {
+    entry.entity_id = id;
+    REQUIRE(t.store->append_audit(entry).ok());
+  }
+  REQUIRE(t.store->erase_personal_data({"person", "membership"}).ok());
+  CHECK(t.store->audit_of("person")->front().details == nlohmann::json({{"erased", true}}));
+  CHECK(t.store->audit_of("membership")->front().details == nlohmann::json({{"erased", true}}));
+  CHECK(t.store->audit_of("bystander")->front().details == entry.details);
+}
+
 TEST_CASE("erase_personal_data blanks the details of one entity's audit, nothing else") {
   TempStore t;
   AuditEntry entry;
@@ -164,7 +179,7 @@ TEST_CASE("erase_personal_data blanks the details of one entity's audit, nothing
   entry.entity_id = "e2";
   REQUIRE(t.store->append_audit(entry).ok());
 
-  REQUIRE(t.store->erase_personal_data("e1").ok());
+  REQUIRE(t.store->erase_personal_data({"e1"}).ok());
   auto erased = t.store->audit_of("e1");
   REQUIRE(erased->size() == 2);
   for (const auto& e : *erased) {
@@ -173,7 +188,7 @@ TEST_CASE("erase_personal_data blanks the details of one entity's audit, nothing
     CHECK(e.from_system == "odoo");
   }
   CHECK(t.store->audit_of("e2")->front().details == entry.details);
-  REQUIRE(t.store->erase_personal_data("e1").ok());  // again: nothing left to erase, still ok
+  REQUIRE(t.store->erase_personal_data({"e1"}).ok());  // again: nothing left to erase, still ok
 
   // The exception is exactly that one: any other change is still refused by the file.
   int rc = 0;
