@@ -123,6 +123,18 @@ Result<ChangePage> MatrixConnector::membership_changes(const std::string& cursor
   }
   const auto timeout = std::min<std::chrono::milliseconds>(wait, kMaxWait);
   auto s = client_.sync(*filter, cursor, timeout);
+  if (!s.ok() && s.error().http_status == 400) {
+    // 49: a since Synapse cannot read (a restored or replaced homeserver) is 400 M_UNKNOWN
+    // "Invalid stream token", and an unknown filter id 400 as well, on every try: start
+    // again with new filters and a full listing instead of failing every pass.
+    if (ctx_.logger) {
+      ctx_.logger->warn("matrix: /sync refused the stored position ({}); listing again",
+                        s.error().message);
+    }
+    member_filter_.clear();
+    token_filter_.clear();
+    return membership_changes("", wait);
+  }
   if (!s.ok()) return std::move(s).error();
   auto rooms = managed_rooms();
   if (!rooms.ok()) return std::move(rooms).error();

@@ -221,3 +221,28 @@ TEST_CASE("membership stream: filter shaped like 45, initial position, then /syn
   REQUIRE(syncs.size() == 1);
   CHECK(fx::target_of(syncs[0], fx::kBase) == fx::load("47").target);
 }
+
+TEST_CASE("membership stream: a since the homeserver refuses (49) restarts with a full listing") {
+  // A cursor Synapse cannot read (a restored or reset homeserver, another server's token)
+  // answers 400 M_UNKNOWN "Invalid stream token" on every try: reading again from scratch
+  // is the only way forward, not an error every pass.
+  ConnectorRig rig;
+  rig.router.on("POST", "/_matrix/client/v3/user/" + enc("@admin:localhost") + "/filter",
+                {fixture("45")});
+  rig.router.on("GET", "/_matrix/client/v3/sync",
+                {fixture("49"), ok({{"next_batch", "s40_5_0_1_1_1_1_6_0"}})});
+  rig.router.on("GET", "/_matrix/client/v3/directory/room/", {ok({{"room_id", fx::kSpace}})});
+  rig.router.on("GET", "/_matrix/client/v1/rooms/" + enc(fx::kSpace) + "/hierarchy", {fixture("22")});
+  rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/members", {fixture("28")});
+  rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(fx::kSpace) + "/members",
+                {ok({{"chunk", json::array()}})});
+  auto page = rig.connector->changes(EntityKind::kMembership, "garbage", std::chrono::milliseconds(30000));
+  REQUIRE_MESSAGE(page.ok(), (page.ok() ? "" : page.error().describe()));
+  CHECK(page->cursor == "s40_5_0_1_1_1_1_6_0");
+  CHECK(page->full_listing);
+  CHECK_FALSE(page->records.empty());  // 28's joined and invited members of the room
+  const auto syncs = rig.router.matching("GET", "/_matrix/client/v3/sync");
+  REQUIRE(syncs.size() == 2);
+  CHECK(syncs[0].url.find("since=garbage") != std::string::npos);
+  CHECK(syncs[1].url.find("since=") == std::string::npos);
+}
