@@ -87,6 +87,12 @@ Result<json> CsClient::call(const Call& c) {
     // retry from arriving a hair too early and paying another round trip.
     const auto raw = f.error.retry_after.value_or(std::chrono::milliseconds(5000));
     const auto hint = raw + std::min(std::chrono::milliseconds(20), raw / 20);
+    if (hint > options_.max_rate_wait) {
+      // Not the actor's message bucket (0.2/s by default): a bucket of the target, such as
+      // rc_invites.per_user (one invite of that user per ~333 s). Only this call waits for
+      // it (the engine retries it after the hint); the actor's other writes go on.
+      return std::move(f.error);
+    }
     pace.not_before = Clock::now() + hint;
     // A 429 met fresh gives the interval; one met after our own spacing says how much
     // too early we were.

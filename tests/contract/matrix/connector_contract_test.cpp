@@ -246,3 +246,29 @@ TEST_CASE("membership stream: a since the homeserver refuses (49) restarts with 
   CHECK(syncs[0].url.find("since=garbage") != std::string::npos);
   CHECK(syncs[1].url.find("since=") == std::string::npos);
 }
+
+TEST_CASE("a 429 whose hint is past max_rate_wait holds back that call only, not the actor") {
+  // Synapse's invite limit per invitee (rc_invites.per_user: burst 5, then one per ~333 s)
+  // answers like 50 but with a hint of minutes. That bucket is the invitee's: the bot's
+  // other writes must go on, not wait behind it.
+  Router router;
+  auto limited = fixture("50");
+  auto body = json::parse(limited.body);
+  body["retry_after_ms"] = 333000;
+  limited.body = body.dump();
+  router.on("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/invite", {limited});
+  router.on("PUT", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/send/", {fixture("29")});
+  RouterClient http(router);
+  std::vector<std::chrono::milliseconds> sleeps;
+  CsClient client(http, ClientOptions{fx::kBase, std::chrono::minutes(2), std::chrono::seconds(30)},
+                  [&](std::chrono::milliseconds d) { sleeps.push_back(d); });
+  client.set_access_token("syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq");
+  auto invited = client.invite(fx::kRoom, "@bob:localhost", "");
+  REQUIRE_FALSE(invited.ok());
+  CHECK(invited.error().kind == ErrorKind::kRateLimited);
+  CHECK(invited.error().retry_after >= std::chrono::milliseconds(333000));
+  auto sent = client.send(fx::kRoom, "m.room.message", "t1", {{"msgtype", "m.text"}, {"body", "hi"}});
+  REQUIRE_MESSAGE(sent.ok(), (sent.ok() ? "" : sent.error().describe()));
+  CHECK(sleeps.empty());
+  CHECK(router.matching("PUT", "/_matrix/client/v3/rooms/").size() == 1);
+}
