@@ -312,7 +312,8 @@ Result<std::optional<std::string>> CsClient::admin_user_by_email(const std::stri
   auto r = call_optional(c);
   if (!r.ok()) return std::move(r).error();
   if (!r->has_value()) return std::optional<std::string>();
-  auto user = get_string(**r, "name", "matrix: admin lookup by email");
+  // The whole answer is {"user_id": ...} (Synapse's UserByThreePid servlet).
+  auto user = get_string(**r, "user_id", "matrix: admin lookup by email");
   if (!user.ok()) return std::move(user).error();
   return std::optional<std::string>(*user);
 }

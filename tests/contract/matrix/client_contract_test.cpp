@@ -438,3 +438,33 @@ TEST_CASE("hostile answers become typed errors") {
   CHECK(to_failure(testing::respond(429, R"({"errcode":"M_LIMIT_EXCEEDED","retry_after_ms":-5})"),
                    "x").error.retry_after == std::chrono::milliseconds(0));
 }
+
+TEST_CASE("lookup by email: 1.67 does not serve it (400 M_UNRECOGNIZED), later ones answer user_id") {
+  // No capture: 1.67 predates the endpoint, so its answer is the generic one for a path
+  // no servlet serves; the >= 1.72 shape is Synapse's documented {"user_id": ...}.
+  std::string answer;
+  int status = 0;
+  testing::FakeHttpClient http([&](const http::Request& r) -> Result<http::Response> {
+    CHECK(fx::target_of(r, fx::kBase) ==
+          "/_synapse/admin/v1/threepid/email/users/" + http::url_encode("bob@coop.example"));
+    return testing::respond(status, answer);
+  });
+  CsClient client(http, ClientOptions{fx::kBase, std::chrono::milliseconds(0), std::chrono::seconds(30)});
+  client.set_access_token(kAdminToken);
+  status = 400;
+  answer = R"({"errcode":"M_UNRECOGNIZED","error":"Unrecognized request"})";
+  auto old = client.admin_user_by_email("bob@coop.example");
+  REQUIRE_FALSE(old.ok());
+  CHECK(old.error().kind == ErrorKind::kPermanent);
+  status = 200;
+  answer = R"({"user_id":"@bob:localhost"})";
+  auto found = client.admin_user_by_email("bob@coop.example");
+  REQUIRE_MESSAGE(found.ok(), (found.ok() ? "" : found.error().describe()));
+  REQUIRE(found->has_value());
+  CHECK(**found == "@bob:localhost");
+  status = 404;
+  answer = R"({"errcode":"M_NOT_FOUND","error":"User not found"})";
+  auto none = client.admin_user_by_email("bob@coop.example");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+}

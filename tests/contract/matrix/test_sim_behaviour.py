@@ -21,7 +21,8 @@ SOURCE = os.environ.get("COOPSYNC_SOURCE_DIR") or os.path.abspath(os.path.join(H
 V3 = "/_matrix/client/v3"
 SEED = {
     "users": [{"localpart": "bot", "password": "pw", "tokens": ["bot-token"]},
-              {"localpart": "ann", "password": "pw", "tokens": ["ann-token"]}],
+              {"localpart": "ann", "password": "pw", "tokens": ["ann-token"]},
+              {"localpart": "root", "password": "pw", "admin": True, "tokens": ["root-token"]}],
     "appservice": {"id": "coop-sync", "url": "http://127.0.0.1:1", "as_token": "as-token",
                    "hs_token": "hs-token", "sender_localpart": "coop_bridge",
                    "rate_limited": False,
@@ -118,6 +119,20 @@ class SimBehaviour(unittest.TestCase):
         self.assertEqual(len(state["messages"]), 10)
         self.assertEqual({m["sender"] for m in state["messages"]}, {"@coop_x:localhost"})
         self.assertEqual(state["members"]["@coop_bridge:localhost"], "join")
+
+    def test_unknown_endpoints_are_400_unrecognized_as_in_1_67(self):
+        # Synapse 1.67 answers a path or method no servlet serves with 400 M_UNRECOGNIZED
+        # (synapse/http/server.py _unrecognised_request_handler; 404 came in later
+        # versions). The lookup by email (admin API, Synapse >= 1.72) is such a path.
+        for method, target, token in (
+                ("GET", V3 + "/no_such_endpoint", "bot-token"),
+                ("DELETE", V3 + "/account/whoami", "bot-token"),
+                ("GET", "/_synapse/admin/v1/threepid/email/users/%s" % quote("ann@coop.example"),
+                 "root-token")):
+            status, _, _, body = self.sim.request(method, target, None,
+                                                  {"Authorization": "Bearer " + token})
+            self.assertEqual((status, body.get("errcode")), (400, "M_UNRECOGNIZED"),
+                             "%s %s" % (method, target))
 
     def test_edit_replaces_effective_content(self):
         room = self.room(invite=())

@@ -183,7 +183,7 @@ def threepid_lookup(hs, medium, address):
     for user in hs.users.values():
         for t in user["threepids"]:
             if t["medium"] == medium and t["address"].lower() == address.lower():
-                return _public_user(user)
+                return {"user_id": user["name"]}  # the whole answer (UserByThreePid)
     raise MatrixError(404, "M_NOT_FOUND", "User not found")
 
 

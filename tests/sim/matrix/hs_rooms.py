@@ -65,7 +65,7 @@ def route(app, req, requester, p, body):
         return hs_sync.sync(hs, me, requester["token"], req.query)
     if len(p) >= 3 and p[0] == "rooms":
         return _room_route(app, req, requester, p[1], p[2:], body)
-    raise MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request")
+    raise MatrixError(400, "M_UNRECOGNIZED", "Unrecognized request")
 
 
 def _alias(app, requester, method, alias, body):
@@ -91,7 +91,7 @@ def _alias(app, requester, method, alias, body):
             raise MatrixError(404, "M_NOT_FOUND", "Room alias %s not found" % alias)
         del hs.aliases[alias]
         return {}
-    raise MatrixError(405, "M_UNRECOGNIZED", "Unrecognized request")
+    raise MatrixError(400, "M_UNRECOGNIZED", "Unrecognized request")
 
 
 def _room_route(app, req, requester, room_ident, p, body):
@@ -159,7 +159,7 @@ def _room_route(app, req, requester, room_ident, p, body):
     if p == ["messages"] and m == "GET":
         _read_access(hs, room, me)
         return _messages(room, req.query, requester["token"])
-    raise MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request")
+    raise MatrixError(400, "M_UNRECOGNIZED", "Unrecognized request")
 
 
 def _send(app, req, requester, room, etype, txn_id, body):

@@ -255,7 +255,8 @@ class MatrixSim(SimApp):
                 return self.client_route(req, segs[3:], body, segs[2])
         if segs[:2] == ["_synapse", "admin"] and len(segs) >= 4:
             return self.admin_route(req, segs[2], segs[3:], body)
-        raise MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request")
+        # Synapse 1.67 answers any path or method it does not serve with 400 (404 came later).
+        raise MatrixError(400, "M_UNRECOGNIZED", "Unrecognized request")
 
     def client_route(self, req, p, body, version):
         hs = self.hs
@@ -273,7 +274,7 @@ class MatrixSim(SimApp):
             requester = self.authenticate(req)
             return hs_admin.register_appservice(hs, body, requester)
         if version == "v1" and not (len(p) == 3 and p[0] == "rooms" and p[2] == "hierarchy"):
-            raise MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request")
+            raise MatrixError(400, "M_UNRECOGNIZED", "Unrecognized request")
         requester = self.authenticate(req)
         if p == ["account", "whoami"] and m == "GET":
             out = {"user_id": requester["user_id"], "is_guest": False}
@@ -317,7 +318,7 @@ class MatrixSim(SimApp):
         if (version == "v1" and len(p) == 4 and p[0] == "threepid" and p[2] == "users"
                 and m == "GET" and hs.threepid_lookup):
             return hs_admin.threepid_lookup(hs, p[1], p[3])
-        raise MatrixError(404, "M_UNRECOGNIZED", "Unrecognized request")
+        raise MatrixError(400, "M_UNRECOGNIZED", "Unrecognized request")
 
 
 if __name__ == "__main__":
