@@ -57,7 +57,7 @@ Result<ChangePage> NextcloudConnector::membership_changes() {
   ChangePage page;
   page.full_listing = true;
   for (const auto& gid : *gids) {
-    auto data = ocs_.call_ok("GET", "/cloud/groups/" + http::url_encode(gid) + "/users");
+    auto data = ocs_.call_ok("GET", "/cloud/groups/" + group_path(gid) + "/users");
     if (!data) return std::move(data).error();
     const auto users = data->is_object() ? data->value("users", nlohmann::json()) : nlohmann::json();
     if (!users.is_array()) continue;
@@ -150,7 +150,7 @@ WriteResult NextcloudConnector::apply_group(const Write& w) {
   if (excluded_group(gid)) {
     return WriteResult::failed(make_error(ErrorKind::kPermanent, "group " + gid + " is excluded from sync"), gid);
   }
-  const std::string path = "/cloud/groups/" + http::url_encode(gid);
+  const std::string path = "/cloud/groups/" + group_path(gid);
   WriteResult out;
   out.external_id = gid;
   if (w.op == WriteOp::kDelete || w.op == WriteOp::kDisable) {
@@ -202,7 +202,8 @@ WriteResult NextcloudConnector::apply_membership(const Write& w) {
   std::string user = field_text(w.fields, field::kPerson);
   std::string group = field_text(w.fields, field::kGroup);
   if ((user.empty() || group.empty()) && !w.external_id.empty()) {
-    const auto colon = w.external_id.rfind(':');
+    // "<user>:<group>": user ids never hold a ':', group ids may ("Conseil: bureau").
+    const auto colon = w.external_id.find(':');
     if (colon != std::string::npos) {
       user = w.external_id.substr(0, colon);
       group = w.external_id.substr(colon + 1);

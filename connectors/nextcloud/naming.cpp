@@ -1,5 +1,7 @@
 #include "connectors/nextcloud/naming.hpp"
 
+#include "core/http/http_client.hpp"
+
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
@@ -76,6 +78,19 @@ std::string group_id_for(const Fields& group) {
   std::string slug = field_text(group, field::kSlug);
   if (!slug.empty()) return slugify(slug, '-');
   return slugify(field_text(group, field::kName), '-');
+}
+
+std::string group_path(const std::string& gid) {
+  std::string out;
+  std::size_t start = 0;
+  for (std::size_t slash = gid.find('/');; slash = gid.find('/', start)) {
+    out += http::url_encode(gid.substr(start, slash == std::string::npos ? std::string::npos
+                                                                          : slash - start));
+    if (slash == std::string::npos) break;
+    out.push_back('/');
+    start = slash + 1;
+  }
+  return out;
 }
 
 std::string apply_template(std::string_view tpl, const std::string& id, const std::string& name) {

@@ -20,6 +20,11 @@ std::string user_id_for(const std::string& rule, const Fields& person);
 // Group id: the slug field when present, else a slug of the name.
 std::string group_id_for(const Fields& group);
 
+// A group id as the path segment(s) of an OCS group route: percent-encoded, but a '/' is
+// sent as is. Nextcloud's group routes take `groupId => '.+'`, and Apache refuses an
+// encoded slash (%2F) with 404 before Nextcloud sees the request.
+std::string group_path(const std::string& gid);
+
 // "{id}" and "{name}" replaced.
 std::string apply_template(std::string_view tpl, const std::string& id, const std::string& name);
 

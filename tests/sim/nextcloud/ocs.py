@@ -257,7 +257,8 @@ class Ocs:
                 raise OcsError(102, "group exists")
             s.add_group(gid, one(p, "displayname") or None)
             return []
-        match = re.match(r"^/([^/]+)(/users)?$", rest)
+        # groupId => '.+' in Nextcloud's routes: a '/' of the id may come as is or as %2F.
+        match = re.match(r"^/(.+?)(/users)?$", rest)
         if not match:
             raise OcsError(998, "")
         gid = unquote(match.group(1))
