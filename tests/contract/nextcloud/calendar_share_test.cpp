@@ -3,8 +3,11 @@
 // Xml\ShareRequest, Xml\Invite, GroupPrincipalBackend; see connectors/nextcloud/dav_sharing.cpp).
 #include "connectors/nextcloud/dav_client.hpp"
 #include "tests/support/fake_http.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::nextcloud;
@@ -113,7 +116,7 @@ TEST_CASE("calendar share: oc:invite as Nextcloud writes it, and servers without
          "<oc:access><oc:read/></oc:access></oc:user></oc:invite></d:prop>"
          "<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>\n";
   auto sharing = dav.calendar_sharing(href);
-  REQUIRE_MESSAGE(sharing.ok(), sharing.error().describe());
+  REQUIRE_MESSAGE(sharing.ok(), error_text(sharing));
   CHECK(sharing->supported);
   REQUIRE(sharing->sharees.size() == 2);
   CHECK(sharing->sharees[0].href == "principal:principals/groups/lyon");

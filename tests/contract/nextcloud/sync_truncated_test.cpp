@@ -2,10 +2,13 @@
 // has none): the request-URI with 507 Insufficient Storage means "continue with this token".
 #include "connectors/nextcloud/dav_client.hpp"
 #include "tests/support/fake_http.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <deque>
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::nextcloud;
@@ -55,7 +58,7 @@ TEST_CASE("sync-collection: 507 pages are followed with their tokens and merged"
   Session session(&http, "admin", "x", "test");
   DavClient dav(&session, "http://127.0.0.1:8080/remote.php/dav/");
   auto sync = dav.sync(kCal, "http://sabre.io/ns/sync/2");
-  REQUIRE_MESSAGE(sync.ok(), sync.error().describe());
+  REQUIRE_MESSAGE(sync.ok(), error_text(sync));
   REQUIRE(http.requests().size() == 3);
   CHECK(sent_token(http.requests()[0]) == "http://sabre.io/ns/sync/2");
   CHECK(sent_token(http.requests()[1]) == "http://sabre.io/ns/sync/4");

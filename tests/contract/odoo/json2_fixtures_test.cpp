@@ -8,11 +8,14 @@
 #include "tests/contract/odoo/odoo_fixtures.hpp"
 #include "tests/support/fake_http.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include <map>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo {
 namespace {
@@ -108,7 +111,7 @@ TEST_CASE("every JSON-2 request we send is the captured one, every answer decode
       const std::string expected_name = previews[name]["error_name"].get<std::string>();
       CHECK(result.error().message.find(expected_name) != std::string::npos);
     } else {
-      REQUIRE_MESSAGE(result.ok(), result.error().message);
+      REQUIRE_MESSAGE(result.ok(), error_text(result));
       CHECK(ex.status == 200);
       CHECK_MESSAGE(matches_preview(py_json(*result), previews[name]["result_preview"].get<std::string>()),
                     py_json(*result).substr(0, 300));

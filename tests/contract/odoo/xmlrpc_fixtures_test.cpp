@@ -10,9 +10,12 @@
 #include "tests/contract/odoo/odoo_fixtures.hpp"
 #include "tests/support/fake_http.hpp"
 #include "tests/support/fixtures.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo {
 namespace {
@@ -57,7 +60,7 @@ TEST_CASE("every captured Odoo 16 response parses to the captured outcome") {
   for (const auto& name : pairs) {
     CAPTURE(name);
     auto parsed = xmlrpc::parse_response(read_file(odoo16_dir() / (name + ".response.xml")));
-    REQUIRE_MESSAGE(parsed.ok(), parsed.error().message);
+    REQUIRE_MESSAGE(parsed.ok(), error_text(parsed));
     auto it = by_file.find(name);
     if (it == by_file.end()) {  // 90-*: from an earlier run, not in the meta file
       REQUIRE(parsed->fault);
@@ -85,7 +88,7 @@ TEST_CASE("every captured request parses and re-encodes byte for byte") {
     CAPTURE(name);
     const std::string body = read_file(odoo16_dir() / (name + ".request.xml"));
     auto call = xmlrpc::parse_call(body);
-    REQUIRE_MESSAGE(call.ok(), call.error().message);
+    REQUIRE_MESSAGE(call.ok(), error_text(call));
     CHECK(xmlrpc::encode_call(call->method, call->params) == body);
   }
 }
@@ -101,14 +104,14 @@ TEST_CASE("Odoo 19 XML-RPC answers parse like 16's despite the new prolog") {
     CAPTURE(file);
     ++seen;
     auto parsed = xmlrpc::parse_response(ex.response_body);
-    REQUIRE_MESSAGE(parsed.ok(), parsed.error().message);
+    REQUIRE_MESSAGE(parsed.ok(), error_text(parsed));
     REQUIRE_FALSE(parsed->fault);
     CHECK(matches_preview(py_json(parsed->result), m["result_preview"].get<std::string>()));
     // The capture redacted the key as "<api-key>", which is not XML: put a key back.
     std::string request = ex.request_body;
     if (auto k = request.find("<api-key>"); k != std::string::npos) request.replace(k, 9, "key");
     auto call = xmlrpc::parse_call(request);
-    REQUIRE_MESSAGE(call.ok(), call.error().message);
+    REQUIRE_MESSAGE(call.ok(), error_text(call));
     CHECK(xmlrpc::encode_call(call->method, call->params) == request);
   }
   CHECK(seen == 4);
@@ -181,7 +184,7 @@ TEST_CASE("the requests our XML-RPC transport sends are the captured ones") {
     CHECK(fake.requests()[1].url == "http://odoo.test/xmlrpc/2/object");
     auto ours = xmlrpc::parse_call(fake.requests()[1].body);
     auto theirs = xmlrpc::parse_call(captured_request);
-    REQUIRE_MESSAGE(ours.ok(), ours.error().message);
+    REQUIRE_MESSAGE(ours.ok(), error_text(ours));
     REQUIRE(theirs.ok());
     CHECK(ours->method == theirs->method);
     CHECK_MESSAGE(equivalent(Value(Array(ours->params)), Value(Array(theirs->params))),
@@ -189,7 +192,7 @@ TEST_CASE("the requests our XML-RPC transport sends are the captured ones") {
     if (c.error) {
       REQUIRE_FALSE(result.ok());
       CHECK(result.error().kind == *c.error);
-      CHECK_MESSAGE(result.error().message.find(c.secret) == std::string::npos, result.error().message);
+      CHECK_MESSAGE(result.error().message.find(c.secret) == std::string::npos, error_text(result));
     } else {
       CHECK_MESSAGE(result.ok(), (result.ok() ? "" : result.error().message));
     }

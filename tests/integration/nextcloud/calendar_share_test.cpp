@@ -3,6 +3,9 @@
 // often the group is applied, the configured access restored, "none" honoured, and a share
 // Nextcloud silently ignores reported instead of taken for done.
 #include "tests/integration/nextcloud/nc_env.hpp"
+#include "tests/support/result_text.hpp"
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -20,7 +23,7 @@ TEST_CASE("a group's calendar is shared with the group exactly once, even when a
   auto conn = env.connector(env.settings());
   const Fields lyon{{"name", "Lyon"}, {"slug", "lyon"}};
   auto created = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate, lyon, "", "g1"));
-  REQUIRE_MESSAGE(!created.error.has_value(), created.error->describe());
+  REQUIRE_MESSAGE(!created.error.has_value(), error_text(created.error));
   auto shares = shares_of(env, "group-lyon");
   REQUIRE(shares.size() == 1);
   CHECK(shares[0]["principal"] == "principals/groups/lyon");
@@ -117,7 +120,7 @@ TEST_CASE("calendar sharing is skipped on a CalDAV server without it (Radicale)"
   auto conn = env.connector(with_caldav(env.settings(), *rad));
   auto made = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
                                           Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g1"));
-  REQUIRE_MESSAGE(!made.error.has_value(), made.error->describe());
+  REQUIRE_MESSAGE(!made.error.has_value(), error_text(made.error));
   auto again = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kUpdate,
                                            Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "lyon", "g1"));
   CHECK_FALSE(again.error.has_value());

@@ -2,6 +2,9 @@
 // conflicts and deletions: against a real Radicale started by the test, and against the
 // Nextcloud simulator where Nextcloud behaves differently (unknown tokens, 405 vs 409).
 #include "tests/integration/nextcloud/nc_env.hpp"
+#include "tests/support/result_text.hpp"
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -28,7 +31,7 @@ std::string outside_event(const std::string& uid, const std::string& summary) {
 
 ChangePage next_changes(Connector& c, std::string& cursor) {
   auto page = c.changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
-  REQUIRE_MESSAGE(page.ok(), page.error().describe());
+  REQUIRE_MESSAGE(page.ok(), error_text(page));
   CHECK_FALSE(page->has_more);
   cursor = page->cursor;
   return *page;
@@ -37,7 +40,7 @@ ChangePage next_changes(Connector& c, std::string& cursor) {
 void calendar_scenario(Connector& conn, CalBackend& be) {
   auto group = apply_one(conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
                                           Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g-lyon"));
-  REQUIRE_MESSAGE(!group.error.has_value(), group.error->describe());
+  REQUIRE_MESSAGE(!group.error.has_value(), error_text(group.error));
 
   std::string cursor;
   auto first = next_changes(conn, cursor);
@@ -50,7 +53,7 @@ void calendar_scenario(Connector& conn, CalBackend& be) {
                       {"timezone", "Europe/Paris"}, {"all_day", false}, {"location", "Coop hall"},
                       {"status", "confirmed"}, {"group", "lyon"}};
   auto created = apply_one(conn, make_write(EntityKind::kEvent, WriteOp::kCreate, summer, "", "evt-1"));
-  REQUIRE_MESSAGE(!created.error.has_value(), created.error->describe());
+  REQUIRE_MESSAGE(!created.error.has_value(), error_text(created.error));
   CHECK(created.external_id == "lyon/evt-1.ics");
   CHECK_FALSE(created.version.empty());
   auto stored = be.raw("GET", "evt-1.ics");
@@ -107,7 +110,7 @@ void calendar_scenario(Connector& conn, CalBackend& be) {
   CHECK(stale.error->http_status == 412);
   auto fresh = apply_one(conn, make_write(EntityKind::kEvent, WriteOp::kUpdate, later, "lyon/evt-1.ics",
                                           "evt-1", moved->version));
-  REQUIRE_MESSAGE(!fresh.error.has_value(), fresh.error->describe());
+  REQUIRE_MESSAGE(!fresh.error.has_value(), error_text(fresh.error));
   CHECK(be.raw("GET", "evt-1.ics").body.find("DTSTART;TZID=Europe/Paris:20260705T110000") != std::string::npos);
   auto echo = next_changes(conn, cursor);
   REQUIRE(echo.records.size() == 1);

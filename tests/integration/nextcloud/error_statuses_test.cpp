@@ -6,8 +6,11 @@
 // that says why, sent once.
 #include "connectors/nextcloud/ocs_client.hpp"
 #include "tests/integration/nextcloud/nc_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <algorithm>
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -56,7 +59,7 @@ TEST_CASE("423 Locked on a CalDAV PUT is transient: the same write succeeds when
                     .error.has_value());
   auto made = apply_one(*conn, make_write(EntityKind::kEvent, WriteOp::kCreate, event_fields("Assembly"),
                                           "", "evt-423"));
-  REQUIRE_MESSAGE(!made.error.has_value(), made.error->describe());
+  REQUIRE_MESSAGE(!made.error.has_value(), error_text(made.error));
   fault(env, "status:423", "PUT");
   const Write update = make_write(EntityKind::kEvent, WriteOp::kUpdate, event_fields("Assembly (room 2)"),
                                   made.external_id, "evt-423", made.version);
@@ -66,7 +69,7 @@ TEST_CASE("423 Locked on a CalDAV PUT is transient: the same write succeeds when
   CHECK(locked.error->http_status == 423);
   CHECK(locked.error->retryable());
   auto later = apply_one(*conn, update);  // the engine's retry, once the lock is gone
-  REQUIRE_MESSAGE(!later.error.has_value(), later.error->describe());
+  REQUIRE_MESSAGE(!later.error.has_value(), error_text(later.error));
   CHECK(later.version != made.version);
 }
 

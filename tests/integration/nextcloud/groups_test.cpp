@@ -1,6 +1,9 @@
 // Group lifecycle against the simulator: the group, its shared folder (MKCOL + group share
 // with the configured permissions) and its calendar, all idempotent; memberships follow.
 #include "tests/integration/nextcloud/nc_env.hpp"
+#include "tests/support/result_text.hpp"
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -19,7 +22,7 @@ TEST_CASE("group lifecycle: group, folder, share and calendar, idempotent") {
   auto conn = env.connector(env.settings());
   const Fields lyon{{"name", "Lyon"}, {"slug", "lyon"}};
   auto created = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate, lyon, "", "g1"));
-  REQUIRE_MESSAGE(!created.error.has_value(), created.error->describe());
+  REQUIRE_MESSAGE(!created.error.has_value(), error_text(created.error));
   CHECK(created.external_id == "lyon");
   CHECK_FALSE(created.adopted);
   auto st = env.state();
@@ -106,7 +109,7 @@ TEST_CASE("a group made by hand is adopted by find and by create") {
   CHECK((*found)[0].external_id == "nantes");
   auto r = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
                                        Fields{{"name", "Nantes"}, {"slug", "nantes"}}, "", "g2"));
-  REQUIRE_MESSAGE(!r.error.has_value(), r.error->describe());
+  REQUIRE_MESSAGE(!r.error.has_value(), error_text(r.error));
   CHECK(r.adopted);
   CHECK(shares_with(env.state(), "nantes") == 1);
 }

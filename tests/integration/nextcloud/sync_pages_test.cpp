@@ -2,8 +2,11 @@
 // 507 Insufficient Storage, and a token for what was sent): the connector follows the token
 // until the answer is complete, so no change is lost and the cursor lands on the last token.
 #include "tests/integration/nextcloud/nc_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <algorithm>
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -41,7 +44,7 @@ TEST_CASE("truncated sync-collection answers (507) are followed to the end") {
   auto conn = env.connector(env.settings());
   auto group = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
                                            Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g1"));
-  REQUIRE_MESSAGE(!group.error.has_value(), group.error->describe());
+  REQUIRE_MESSAGE(!group.error.has_value(), error_text(group.error));
   const std::string cal = env.url() + "/remote.php/dav/calendars/admin/group-lyon/";
   auto put = [&](const std::string& name, const std::string& summary) {
     auto r = env.raw("PUT", cal + name + ".ics", hand_event(name, summary),
@@ -52,7 +55,7 @@ TEST_CASE("truncated sync-collection answers (507) are followed to the end") {
 
   // The first listing needs three answers (2 + 2 + 1): all five events arrive.
   auto first = conn->changes(EntityKind::kEvent, "", std::chrono::milliseconds(0));
-  REQUIRE_MESSAGE(first.ok(), first.error().describe());
+  REQUIRE_MESSAGE(first.ok(), error_text(first));
   CHECK(first->full_listing);
   CHECK(live_ids(*first) == std::vector<std::string>{"lyon/e1.ics", "lyon/e2.ics", "lyon/e3.ics",
                                                     "lyon/e4.ics", "lyon/e5.ics"});
@@ -69,7 +72,7 @@ TEST_CASE("truncated sync-collection answers (507) are followed to the end") {
   put("e7", "Event 7");
   REQUIRE(env.raw("DELETE", cal + "tmp.ics", "", {}, "admin", kAdminApp).status == 204);
   auto next = conn->changes(EntityKind::kEvent, first->cursor, std::chrono::milliseconds(0));
-  REQUIRE_MESSAGE(next.ok(), next.error().describe());
+  REQUIRE_MESSAGE(next.ok(), error_text(next));
   CHECK_FALSE(next->full_listing);
   CHECK(live_ids(*next) == std::vector<std::string>{"lyon/e3.ics", "lyon/e6.ics", "lyon/e7.ics"});
   CHECK(deleted_ids(*next) == std::vector<std::string>{"lyon/e2.ics", "lyon/tmp.ics"});

@@ -7,6 +7,9 @@
 // cannot be detected from the token and yields an empty page.
 #include "tests/integration/nextcloud/nc_env.hpp"
 #include "tests/support/radicale.hpp"
+#include "tests/support/result_text.hpp"
+
+using coopsync::testing::error_text;
 
 using namespace coopsync;
 using namespace coopsync::testing::nc;
@@ -15,7 +18,7 @@ namespace {
 
 ChangePage changes(Connector& c, const std::string& cursor) {
   auto page = c.changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
-  REQUIRE_MESSAGE(page.ok(), page.error().describe());
+  REQUIRE_MESSAGE(page.ok(), error_text(page));
   return *page;
 }
 
@@ -29,7 +32,7 @@ std::string one_event(Connector& conn) {
                                                 {"end", "2027-03-02T19:00:00Z"},
                                                 {"timezone", "Europe/Paris"}, {"group", "lyon"}},
                                          "", "evt-1"));
-  REQUIRE_MESSAGE(!made.error.has_value(), made.error->describe());
+  REQUIRE_MESSAGE(!made.error.has_value(), error_text(made.error));
   auto first = changes(conn, "");
   CHECK(first.full_listing);
   CHECK(first.records.size() == 1);

@@ -2,12 +2,15 @@
 // JSON-2 on an Odoo 19, and auto-detection on both): create, update, archive, adopt,
 // same-second writes, version differences, memberships, events, faults.
 #include "tests/integration/odoo/odoo_sim_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <map>
 #include <set>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo::testing {
 namespace {
@@ -18,7 +21,7 @@ std::vector<ExternalRecord> drain_all(Connector& c, EntityKind kind, std::string
   std::vector<ExternalRecord> out;
   for (int guard = 0; guard < 1000; ++guard) {
     auto page = c.changes(kind, cursor, std::chrono::milliseconds(0));
-    REQUIRE_MESSAGE(page.ok(), page.error().message);
+    REQUIRE_MESSAGE(page.ok(), error_text(page));
     if (full != nullptr) *full = page->full_listing;
     for (auto& r : page->records) out.push_back(std::move(r));
     cursor = page->cursor;
@@ -59,7 +62,7 @@ TEST_CASE("persons: create in one batch, read back, update grouped, archive") {
     auto results = c->apply(writes);
     REQUIRE(results.size() == 5);
     for (const auto& r : results) {
-      REQUIRE_MESSAGE(!r.error, r.error->message);
+      REQUIRE_MESSAGE(!r.error, error_text(r.error));
       CHECK_FALSE(r.adopted);
     }
     CHECK(sim.calls("res.partner.create") == 1);  // one batch

@@ -4,11 +4,14 @@
 // last one read, and reads it again. The simulator's clock is frozen on one second
 // (/_sim/seed "clock"), which makes "the same second" deterministic.
 #include "tests/integration/odoo/odoo_sim_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <map>
 #include <set>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo::testing {
 namespace {
@@ -31,7 +34,7 @@ Pass run_pass(const OdooSim& sim, const Flavour& f, std::string& cursor, int pag
   for (int guard = 0; guard < 100; ++guard) {
     auto c = make_connector(sim, f, page_size);
     auto page = c->changes(EntityKind::kPerson, cursor, std::chrono::milliseconds(0));
-    REQUIRE_MESSAGE(page.ok(), page.error().message);
+    REQUIRE_MESSAGE(page.ok(), error_text(page));
     ++p.pages;
     p.full = page->full_listing;
     for (auto& r : page->records) {
@@ -69,7 +72,7 @@ std::vector<std::string> create_people(const OdooSim& sim, const Flavour& f, int
   for (int i = 0; i < n; ++i) writes.push_back(person("p" + std::to_string(i), "Person " + std::to_string(i)));
   std::vector<std::string> ids;
   for (const auto& r : c->apply(writes)) {
-    REQUIRE_MESSAGE(!r.error, r.error->message);
+    REQUIRE_MESSAGE(!r.error, error_text(r.error));
     ids.push_back(r.external_id);
   }
   return ids;
@@ -78,7 +81,7 @@ std::vector<std::string> create_people(const OdooSim& sim, const Flavour& f, int
 void apply_one(const OdooSim& sim, const Flavour& f, const Write& w) {
   auto c = make_connector(sim, f);
   auto r = c->apply({w});
-  REQUIRE_MESSAGE(!r[0].error, r[0].error->message);
+  REQUIRE_MESSAGE(!r[0].error, error_text(r[0].error));
 }
 
 std::string write_date(OdooSim& sim, const std::string& id) {

@@ -1,10 +1,13 @@
 // Groups (partner tags), memberships (category_id commands), events and registrations
 // through the connector against the simulator, over both transports.
 #include "tests/integration/odoo/odoo_sim_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <map>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo::testing {
 namespace {
@@ -15,7 +18,7 @@ std::vector<ExternalRecord> drain(Connector& c, EntityKind kind, std::string& cu
   std::vector<ExternalRecord> out;
   for (int guard = 0; guard < 1000; ++guard) {
     auto page = c.changes(kind, cursor, std::chrono::milliseconds(0));
-    REQUIRE_MESSAGE(page.ok(), page.error().message);
+    REQUIRE_MESSAGE(page.ok(), error_text(page));
     for (auto& r : page->records) out.push_back(std::move(r));
     cursor = page->cursor;
     if (!page->has_more) break;
@@ -93,7 +96,7 @@ TEST_CASE("an event's group travels as the event tag named like the group") {
     Fields nord = base;
     nord["group"] = g[0].external_id;
     auto ev = c->apply({make(EntityKind::kEvent, WriteOp::kCreate, nord)});
-    REQUIRE_MESSAGE(!ev[0].error, ev[0].error->message);
+    REQUIRE_MESSAGE(!ev[0].error, error_text(ev[0].error));
     const auto tag_ids = sim.record("event.event", std::stoll(ev[0].external_id))["tag_ids"];
     REQUIRE(tag_ids.size() == 1);
     CHECK(sim.record("event.tag", tag_ids[0].get<std::int64_t>())["name"] == "Région Nord");  // named like the group
@@ -134,7 +137,7 @@ TEST_CASE("events and registrations: capacity, UTC instants, states, full event 
     auto ev = c->apply({make(EntityKind::kEvent, WriteOp::kCreate,
                              {{"title", "Assemblée générale"}, {"start", "2027-03-27T17:00:00Z"}, {"end", "2027-03-28T10:00:00Z"},
                               {"timezone", "Europe/Paris"}, {"capacity", 1}, {"description", "Ordre du jour\n& vote"}, {"status", "confirmed"}})});
-    REQUIRE_MESSAGE(!ev[0].error, ev[0].error->message);
+    REQUIRE_MESSAGE(!ev[0].error, error_text(ev[0].error));
     const auto rec = sim.record("event.event", std::stoll(ev[0].external_id));
     CHECK(rec["date_begin"] == "2027-03-27 17:00:00");
     CHECK(rec["seats_limited"] == true);
@@ -150,7 +153,7 @@ TEST_CASE("events and registrations: capacity, UTC instants, states, full event 
     CHECK(events[0].fields["status"] == "confirmed");
 
     auto regs = c->apply({make(EntityKind::kRegistration, WriteOp::kCreate, {{"person", people[0].external_id}, {"event", ev[0].external_id}, {"status", "registered"}})});
-    REQUIRE_MESSAGE(!regs[0].error, regs[0].error->message);
+    REQUIRE_MESSAGE(!regs[0].error, error_text(regs[0].error));
     auto full = c->apply({make(EntityKind::kRegistration, WriteOp::kCreate, {{"person", people[1].external_id}, {"event", ev[0].external_id}, {"status", "registered"}})});
     REQUIRE(full[0].error);
     CHECK(full[0].error->kind == ErrorKind::kPermanent);

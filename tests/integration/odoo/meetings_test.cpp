@@ -3,11 +3,14 @@
 // dates despite Odoo's 08:00-18:00 rewrite, Odoo 19's appended organizer block cut off),
 // attendees as Registrations, removals seen and written back with [3, partner].
 #include "tests/integration/odoo/odoo_sim_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <map>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo::testing {
 namespace {
@@ -24,7 +27,7 @@ Listing drain_listing(Connector& c, EntityKind kind, std::string& cursor) {
   Listing out;
   for (int guard = 0; guard < 1000; ++guard) {
     auto page = c.changes(kind, cursor, std::chrono::milliseconds(0));
-    REQUIRE_MESSAGE(page.ok(), page.error().message);
+    REQUIRE_MESSAGE(page.ok(), error_text(page));
     ++out.pages;
     for (auto& r : page->records) out.records[r.external_id] = std::move(r);
     cursor = page->cursor;

@@ -1,8 +1,11 @@
 #include "tests/integration/odoo/odoo_sim_env.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
 
 #include <stdexcept>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo::testing {
 
@@ -60,7 +63,7 @@ nlohmann::json sim_settings(const OdooSim& sim, const Flavour& f, int page_size)
 
 std::unique_ptr<OdooConnector> make_connector(const OdooSim& sim, const Flavour& f, int page_size) {
   auto settings = parse_settings(sim_settings(sim, f, page_size), "FR");
-  REQUIRE_MESSAGE(settings.ok(), settings.error().message);
+  REQUIRE_MESSAGE(settings.ok(), error_text(settings));
   return std::make_unique<OdooConnector>(std::move(*settings), http::make_curl_client({}));
 }
 

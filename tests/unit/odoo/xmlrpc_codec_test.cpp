@@ -3,8 +3,11 @@
 #include "connectors/odoo/base64.hpp"
 #include "connectors/odoo/errors.hpp"
 #include "connectors/odoo/xmlrpc.hpp"
+#include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
+
+using coopsync::testing::error_text;
 
 namespace coopsync::odoo {
 namespace {
@@ -36,7 +39,7 @@ TEST_CASE("every XML-RPC type survives encode then parse") {
            {"nested", Value(Struct{{"deep", Value(Array{Value(Struct{})})}})}};
   const Value v(s);
   auto r = xmlrpc::parse_response(xmlrpc::encode_response(v));
-  REQUIRE_MESSAGE(r.ok(), r.error().message);
+  REQUIRE_MESSAGE(r.ok(), error_text(r));
   CHECK_FALSE(r->fault);
   CHECK(r->result == v);
   auto call = xmlrpc::parse_call(xmlrpc::encode_call("execute_kw", {v, Value(-3), Value(1e-7)}));
