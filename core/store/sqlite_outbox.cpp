@@ -190,4 +190,18 @@ Result<std::size_t> SqliteStore::count_outbox(const std::string& system, OutboxS
   return static_cast<std::size_t>(stmt->integer(0));
 }
 
+Result<std::vector<OutboxEntry>> SqliteStore::open_outbox_of(const std::string& system,
+                                                             const std::string& entity_id) {
+  std::lock_guard lock(mutex_);
+  // outbox_due narrows to the system's open entries, usually few, before the payload is read.
+  auto stmt = prepare(
+      "SELECT id, key, system, payload, reason, attempts, next_attempt_at, last_error, state,"
+      " created_at FROM outbox WHERE system = ?1 AND state IN ('pending', 'dead')"
+      " AND json_extract(payload, '$.entity_id') = ?2 ORDER BY id",
+      "open_outbox_of");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, system).bind(2, entity_id);
+  return read_entries(*stmt, db_->path());
+}
+
 }  // namespace coopsync::store

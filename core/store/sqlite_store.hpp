@@ -80,6 +80,8 @@ class SqliteStore final : public Store {
   Status erase_personal_data(const std::vector<std::string>& entity_ids) override;
   Status drop_outbox_of(const std::string& entity_id) override;
   Status drop_done_outbox(const std::string& system, const std::string& entity_id) override;
+  Result<std::vector<OutboxEntry>> open_outbox_of(const std::string& system,
+                                                  const std::string& entity_id) override;
   Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) override;
 
   std::unique_ptr<StateStore> state_for(const std::string& system) override;

@@ -178,6 +178,10 @@ class Store {
   // can be planned there again: after `links split`, a create identical to one long done
   // (the same projection onto no link) must run rather than be taken as done already.
   virtual Status drop_done_outbox(const std::string& system, const std::string& entity_id) = 0;
+  // The entries of an entity in one system not carried out yet (pending or dead), oldest
+  // first: a record read back may be one of these writes, made before its answer was lost.
+  virtual Result<std::vector<OutboxEntry>> open_outbox_of(const std::string& system,
+                                                          const std::string& entity_id) = 0;
   virtual Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) = 0;
 
   // --- connector-private state, leases, erasure ---------------------------------------

@@ -204,3 +204,26 @@ TEST_CASE("drop_done_outbox forgets one entity's settled entries in one system, 
   REQUIRE(again->has_value());
   CHECK((*again)->state == OutboxState::kPending);
 }
+
+TEST_CASE("open_outbox_of lists one entity's entries not carried out yet in one system") {
+  TempStore t;
+  auto same = [](OutboxEntry e, const std::string& entity) {
+    e.write.entity_id = entity;
+    return e;
+  };
+  REQUIRE(t.store
+              ->enqueue({same(entry("pending-here", "cloud"), "ana"),
+                         same(entry("dead-here", "cloud"), "ana"),
+                         same(entry("done-here", "cloud"), "ana"),
+                         same(entry("pending-there", "chat"), "ana"),
+                         same(entry("pending-other", "cloud"), "bob")})
+              .ok());
+  REQUIRE(t.store->mark_done(id_of(*t.store, "done-here")).ok());
+  REQUIRE(t.store->mark_failed(id_of(*t.store, "dead-here"), "permanent: no", at_ms(1), true).ok());
+  auto open = t.store->open_outbox_of("cloud", "ana");
+  REQUIRE(open.ok());
+  CHECK(keys_of(*open) == std::vector<std::string>{"pending-here", "dead-here"});
+  auto none = t.store->open_outbox_of("cloud", "cleo");
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
