@@ -33,17 +33,32 @@ Status PassRun::apply_system(SystemRuntime& sys) {
   if (!due.ok()) return std::move(due).error();
   // Coalesce: per entity keep the newest entry (a planned one, when applying a plan); older
   // ones are superseded by it.
+  // An entry left over from an earlier pass (in backoff, or waiting) is superseded too when
+  // this pass planned its entity anew and wants something else there, or nothing: a create
+  // for a membership that ended since would put the member back in the group she left, a
+  // removal of one that came back would take her out again.
   std::unordered_map<std::string, std::size_t> newest;
+  std::vector<bool> stale(due->size(), false);
   for (std::size_t i = 0; i < due->size(); ++i) {
     const auto& e = (*due)[i];
     const bool planned = only && only->count(e.key);
     if (only && !planned) continue;
+    if (!only && considered_.count(e.write.entity_id) && !planned_keys_.count(e.key)) {
+      stale[i] = true;
+      continue;
+    }
     auto [it, inserted] = newest.emplace(e.write.entity_id, i);
     if (!inserted && (*due)[it->second].id < e.id) it->second = i;
   }
   std::vector<store::OutboxEntry> work;
   for (std::size_t i = 0; i < due->size(); ++i) {
     auto& e = (*due)[i];
+    if (stale[i]) {
+      e_.log_->debug("{}: {} {} {} superseded: planned from an earlier state", sys.name(),
+                     to_string(e.write.op), to_string(e.write.kind), e.write.entity_id);
+      if (auto st = e_.store_.mark_done(e.id); !st.ok()) return st;
+      continue;
+    }
     auto nit = newest.find(e.write.entity_id);
     if (nit == newest.end()) continue;  // not part of the plan being applied: waits
     if (nit->second != i) {
@@ -82,7 +97,10 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
     if (link->has_value()) {
       w.external_id = (*link)->external_id;
       w.version = (*link)->version;
-      if (w.op == WriteOp::kCreate) w.op = WriteOp::kUpdate;
+      // A membership made again where it had been removed stays a create (plan: "back in").
+      const bool gone =
+          w.kind == EntityKind::kMembership && decode_hashes((*link)->hash).count(kAbsent) > 0;
+      if (w.op == WriteOp::kCreate && !gone) w.op = WriteOp::kUpdate;
     } else if (w.op != WriteOp::kCreate) {
       if (w.op != WriteOp::kUpdate) {  // nothing there to disable or delete
         if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st;
@@ -169,6 +187,7 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
   auto& rep = report_.systems[sys.name()];
   // What the system holds now, as canonical refs (the link's hashes are in canonical terms).
   const FieldHashes written = hash_fields(entry.write.fields);
+  bool gone_there = false;
   return e_.store_.transaction([&]() -> Status {
     store::AuditEntry audit;
     audit.entity_id = w.entity_id;
@@ -190,6 +209,13 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
         if (r.adopted) {  // what found it, for `coopsync links show`
           link.rule = r.matched_key.empty() ? "adopted" : "adopted:" + r.matched_key;
           link.matched_value = r.matched_value;
+        }
+        // Made again where it had been removed (plan: "back in"): the new record replaces
+        // the link to the one that is gone.
+        auto gone = e_.store_.link_of(w.entity_id, sys.name());
+        if (!gone.ok()) return std::move(gone).error();
+        if (gone->has_value() && decode_hashes((*gone)->hash).count(kAbsent)) {
+          if (auto s = e_.store_.delete_link(sys.name(), w.kind, (*gone)->external_id); !s.ok()) return s;
         }
         auto st = e_.store_.insert_link(link);
         if (!st.ok()) {
@@ -226,6 +252,7 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
             holds[field::kActive] = hash_value(false);
           } else {
             holds = {{kAbsent, "1"}};
+            gone_there = true;
           }
           ++rep.disabled;
         } else {
@@ -241,12 +268,19 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
       case WriteOp::kDelete: {
         auto st = e_.store_.delete_link(sys.name(), w.kind, w.external_id);
         if (!st.ok()) return st;
+        gone_there = true;
         ++rep.deleted;
         break;
       }
     }
     if (auto st = e_.store_.append_audit(audit); !st.ok()) return st;
-    return e_.store_.mark_done(entry.id);
+    if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st;
+    // Gone there now. If it is wanted there again (a member back in a group she left), the
+    // create is planned onto the same link state as the one done before (no link, or the
+    // link of a record gone), and a second removal onto the same state as this one: the
+    // same keys. Forgetting what was done there (this removal too) lets them run.
+    if (gone_there) return e_.store_.drop_done_outbox(sys.name(), w.entity_id);
+    return ok_status();
   });
 }
 
@@ -256,7 +290,8 @@ Status PassRun::fail(SystemRuntime& sys, const store::OutboxEntry& entry, const 
     // The record vanished there: forget the link; the next plan recreates it if it should.
     return e_.store_.transaction([&]() -> Status {
       if (auto st = e_.store_.delete_link(sys.name(), entry.write.kind, entry.write.external_id); !st.ok()) return st;
-      return e_.store_.mark_done(entry.id);
+      if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st;
+      return e_.store_.drop_done_outbox(sys.name(), entry.write.entity_id);  // as settle's removals
     });
   }
   const int attempt = entry.attempts + 1;

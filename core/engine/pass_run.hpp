@@ -7,6 +7,7 @@
 #include <spdlog/logger.h>
 
 #include <set>
+#include <unordered_set>
 #include <unordered_map>
 
 namespace coopsync::engine {
@@ -43,6 +44,8 @@ class PassRun {
   Status pull_system(SystemRuntime& system, EntityKind kind);
   Status handle_record(SystemRuntime& system, ExternalRecord& record);
   Status handle_deletion(SystemRuntime& system, const store::Link& link, const std::string& entity_id);
+  Result<bool> own_write_read_back(SystemRuntime& system, const store::Link& link, EntityKind kind,
+                                   bool first_sight);
   Result<std::optional<std::string>> translate_refs_in(const SystemRuntime& system, EntityKind kind, Fields& fields);
   struct Resolution {
     std::string entity_id;
@@ -90,6 +93,11 @@ class PassRun {
   // (system, kind) whose complete listing was read in this pass: every record there was
   // joined to its entity, so a create planned for that system has nothing to adopt.
   std::set<std::pair<std::string, EntityKind>> listed_;
+  // Entities this pass planned from their current state (plan_kind), and the keys of what it
+  // planned: a pending entry of such an entity whose key is not among them is left over
+  // from an earlier state and superseded (apply.cpp).
+  std::unordered_set<std::string> considered_;
+  std::unordered_set<std::string> planned_keys_;
   // Keys whose normalised values identify an entity of a kind (identity rules).
   std::vector<std::string> identity_rules(EntityKind kind) const;
 };

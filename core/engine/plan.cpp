@@ -119,6 +119,8 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
     // persons). Planned anyway, it would wait there until it became a dead letter. It is
     // planned once that entity is found there (read and linked).
     if (auto st = drop_never_landing(out, first); !st.ok()) return std::move(st).error();
+    considered_.insert(snap.entity_id);
+    for (std::size_t i = first; i < out.size(); ++i) planned_keys_.insert(out[i].key);
   }
   return out;
 }
@@ -198,6 +200,13 @@ void PassRun::plan_entity(const store::Snapshot& snap,
       w.op = WriteOp::kCreate;
       for (auto it = proj.begin(); it != proj.end(); ++it) w.changed.push_back(it.key());
       reason = "not yet in " + sys.name();
+    } else if (kind == EntityKind::kMembership && known.count(kAbsent)) {
+      // Removed there before and wanted again (a member moved back to a group it left):
+      // the record is gone there, so it is made again, not updated.
+      if (!pol->create || !cap->create) continue;
+      w.op = WriteOp::kCreate;
+      for (auto it = proj.begin(); it != proj.end(); ++it) w.changed.push_back(it.key());
+      reason = "back in " + sys.name();
     } else {
       for (auto it = proj.begin(); it != proj.end(); ++it) {
         auto k = known.find(it.key());

@@ -441,6 +441,11 @@ Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKi
       auto k = known.find(f);
       revives = k == known.end() || k->second != h;
     }
+    if (revives && known.count(kAbsent) == 0) {
+      auto echo = own_write_read_back(sys, link, kind, first_sight);
+      if (!echo.ok()) return std::move(echo).error();
+      revives = !*echo;
+    }
     if (revives) out.merged["_meta"].erase("deleted");
   }
   if (!snap->has_value() || out.merged != base) {
@@ -448,6 +453,9 @@ Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKi
   }
   // The link now remembers what this system holds, field by field.
   FieldHashes holds = known;
+  // A membership listed is there (again): a system holds none it has removed. A record that
+  // stays listed once disabled (an Odoo registration, cancelled) is still gone for us.
+  if (kind == EntityKind::kMembership) holds.erase(kAbsent);
   for (const auto& [f, h] : hash_fields(canonical)) holds[f] = h;
   const std::string& version = record.version.empty() ? link.version : record.version;
   if (auto st = e_.store_.update_link_state(link.system, kind, link.external_id, version, encode_hashes(holds)); !st.ok()) {
@@ -481,6 +489,22 @@ Status PassRun::merge_into(SystemRuntime& sys, const store::Link& link, EntityKi
   return ok_status();
 }
 
+// A membership or registration seen for the first time (linked now by its pair) or never
+// read since we adopted it is not news when it is our own write: one whose answer was lost
+// (it is still open in the outbox, as after a crash between the write and its link), or
+// the record our create adopted. The member did not join again: the deletion stands, and
+// is projected onto that record. Anything else seen anew is a join (by hand, there).
+Result<bool> PassRun::own_write_read_back(SystemRuntime& sys, const store::Link& link, EntityKind kind,
+                                          bool first_sight) {
+  if (kind != EntityKind::kMembership && kind != EntityKind::kRegistration) return false;
+  if (!first_sight) return link.hash.empty() && link.rule.rfind("adopted", 0) == 0;
+  auto open = e_.store_.open_outbox_of(sys.name(), link.entity_id);
+  if (!open.ok()) return std::move(open).error();
+  return std::any_of(open->begin(), open->end(), [](const store::OutboxEntry& e) {
+    return e.write.op == WriteOp::kCreate || e.write.op == WriteOp::kEnable;
+  });
+}
+
 Status PassRun::save_entity_state(const std::string& entity_id, EntityKind kind, const Fields& merged) {
   store::Snapshot s;
   s.entity_id = entity_id;
@@ -498,7 +522,11 @@ Status PassRun::handle_deletion(SystemRuntime& sys, const store::Link& link, con
   const auto own = owners(link.kind);
   const auto it = own.find(field::kActive);
   const bool decides = it == own.end() || it->second == sys.name();
-  if (!decides) return e_.store_.delete_link(link.system, link.kind, link.external_id);
+  if (!decides) {
+    if (auto st = e_.store_.delete_link(link.system, link.kind, link.external_id); !st.ok()) return st;
+    // Projected there again, it is the same create onto no link as the first one: not done.
+    return e_.store_.drop_done_outbox(link.system, entity_id);
+  }
   auto snap = e_.store_.get_snapshot(entity_id);
   if (!snap.ok()) return std::move(snap).error();
   Fields fields = snap->has_value() ? (*snap)->fields : Fields::object();
@@ -509,6 +537,10 @@ Status PassRun::handle_deletion(SystemRuntime& sys, const store::Link& link, con
     holds[field::kActive] = hash_value(false);
   } else {
     if (fields.contains("_meta") && fields["_meta"].value("deleted", false)) return ok_status();
+    // This system said so before (or we removed it there) and has not listed it since: no
+    // news. Otherwise a system that lists what it holds (Nextcloud's group members) deleted
+    // again, every pass, a membership that another system had brought back.
+    if (holds.count(kAbsent)) return ok_status();
     fields["_meta"]["deleted"] = true;
     holds = {{kAbsent, "1"}};
   }
