@@ -1,0 +1,148 @@
+"""Issue 3, moving back: a member moved from community A to B in Odoo, then back to A (a
+community they left before), is in A's Nextcloud group and Matrix room again and in B's no
+more; twice over (the second round trip repeats the writes of the first exactly). A member
+who leaves their community in Nextcloud (removed from the group by the admin) and is put
+back by the admin comes back in Odoo and Matrix too. Each time the pass after writes
+nothing. Asserted on the servers' state: Odoo tags, Nextcloud group members, Matrix room
+members (invite or join; a kick reads "leave")."""
+import os
+import sys
+import unittest
+import urllib.parse
+import urllib.request
+import base64
+
+E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, E2E)
+
+from checks import assert_checks, assert_quiet_pass  # noqa: E402
+from faultkit import invariants, move, odoo_call, odoo_partner, tag_of  # noqa: E402
+from harness import Cooperative, run_tests  # noqa: E402
+from seed import MATRIX_SERVER, build_seed  # noqa: E402
+import checks  # noqa: E402
+
+
+def room_members(coop, slug):
+    alias = "#coop_%s:%s" % (slug, MATRIX_SERVER)
+    rooms = [r for r in coop.state("matrix")["rooms"].values() if alias in r["aliases"]]
+    assert len(rooms) == 1, "one room %s" % alias
+    return rooms[0]["members"]
+
+
+def nextcloud_admin(coop, method, path, form=None):
+    """An OCS call as the admin (as the Nextcloud web UI's user management makes it)."""
+    url = coop.sims["nextcloud"].url + "/ocs/v2.php" + path + "?format=json"
+    data = urllib.parse.urlencode(form).encode() if form else None
+    if method == "DELETE" and form:
+        url += "&" + urllib.parse.urlencode(form)
+        data = None
+    req = urllib.request.Request(url, data=data, method=method)
+    token = base64.b64encode(("admin:" + coop.env["COOPSYNC_E2E_NEXTCLOUD_APP_PASSWORD"])
+                             .encode()).decode()
+    req.add_header("Authorization", "Basic " + token)
+    req.add_header("OCS-APIRequest", "true")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status
+
+
+class MoveBack(unittest.TestCase):
+    def assert_only_in(self, coop, facts, member, community, label):
+        """The member is in `community` and in no other, in every system; everybody else
+        where they belong (faultkit.invariants)."""
+        uid = member["email"].split("@")[0]
+        cats = {c["id"]: c for c in coop.state("odoo")["res.partner.category"]}
+        partner = [p for p in coop.state("odoo")["res.partner"]
+                   if (p.get("email") or "").lower() == member["email"]][0]
+        tags = {tag_of(coop, c) for c in facts["communities"]}
+        self.assertEqual(sorted(t for t in partner["category_id"] if t in tags),
+                         [tag_of(coop, community)],
+                         "%s: odoo community tags %s" % (label, [cats[t]["name"] for t in
+                                                                 partner["category_id"]]))
+        groups = coop.state("nextcloud")["groups"]
+        for c in facts["communities"]:
+            self.assertEqual(uid in groups[c]["members"], c == community,
+                             "%s: %s in nextcloud group %s" % (label, uid, c))
+            state = room_members(coop, c).get("@%s:%s" % (uid, MATRIX_SERVER))
+            self.assertEqual(state in ("invite", "join"), c == community,
+                             "%s: %s in matrix room %s (%s)" % (label, uid, c, state))
+        assert_checks(self, invariants(coop, facts), label)
+
+    def test_moved_in_odoo_and_back_twice(self):
+        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
+                          conflict=False, rng_seed=31)
+        facts = seed["facts"]
+        with Cooperative(seed) as coop:
+            assert_checks(self, [checks.ran(coop.sync(), "first pass")])
+            m = facts["members"][0]
+            a = m["community"]
+            b = [c for c in facts["communities"] if c != a][0]
+            self.assert_only_in(coop, facts, m, a, "first pass")
+            for trip in (1, 2):
+                move(coop, m, b)
+                assert_checks(self, [checks.ran(coop.sync(), "trip %d: moved to B" % trip)])
+                self.assert_only_in(coop, facts, m, b, "trip %d, moved %s -> %s" % (trip, a, b))
+                move(coop, m, a)
+                assert_checks(self, [checks.ran(coop.sync(), "trip %d: back in A" % trip)])
+                self.assert_only_in(coop, facts, m, a, "trip %d, back %s -> %s" % (trip, b, a))
+                assert_quiet_pass(self, coop, "trip %d: the pass after the return" % trip)
+
+    def test_removed_in_nextcloud_and_put_back(self):
+        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
+                          conflict=False, rng_seed=32)
+        facts = seed["facts"]
+        with Cooperative(seed) as coop:
+            assert_checks(self, [checks.ran(coop.sync(), "first pass")])
+            m = facts["members"][0]
+            a = m["community"]
+            uid = m["email"].split("@")[0]
+            self.assert_only_in(coop, facts, m, a, "first pass")
+            # the admin removes the member from A's group: she leaves A everywhere
+            self.assertEqual(nextcloud_admin(coop, "DELETE", "/cloud/users/%s/groups" % uid,
+                                             {"groupid": a}), 200)
+            assert_checks(self, [checks.ran(coop.sync(), "removed in nextcloud")])
+            pid = odoo_partner(coop, m["email"])
+            tags = odoo_call(coop, "res.partner", "read", [[pid]], {"fields": ["category_id"]})
+            self.assertNotIn(tag_of(coop, a), tags[0]["category_id"], "odoo: A's tag removed")
+            self.assertNotIn(room_members(coop, a).get("@%s:%s" % (uid, MATRIX_SERVER)),
+                             ("invite", "join"), "matrix: out of A's room")
+            assert_quiet_pass(self, coop, "the pass after the removal")
+            # ... and puts her back: she is in A again everywhere
+            self.assertEqual(nextcloud_admin(coop, "POST", "/cloud/users/%s/groups" % uid,
+                                             {"groupid": a}), 200)
+            assert_checks(self, [checks.ran(coop.sync(), "put back in nextcloud")])
+            self.assert_only_in(coop, facts, m, a, "put back in nextcloud")
+            assert_quiet_pass(self, coop, "the pass after the return")
+
+    def test_moved_after_the_adds_answer_was_lost(self):
+        # The fault soak's seed 602705521: the first pass adds the members to their group
+        # and room, but every answer is lost (the write happened, the connection dropped);
+        # then a member moves. The adds read back in the next pass are coopsync's own
+        # writes, not the member joining again: she leaves her old group and room.
+        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
+                          conflict=False, rng_seed=33)
+        facts = seed["facts"]
+        with Cooperative(seed) as coop:
+            coop.sims["nextcloud"].control("faults", {
+                "rate": 1.0, "kinds": ["drop_after"], "methods": ["POST"],
+                "path_prefix": "/ocs/v2.php/cloud/users/"})
+            coop.sims["matrix"].control("faults", {
+                "rate": 1.0, "kinds": ["drop_after"], "methods": ["POST"],
+                "path_prefix": "/_matrix/client/v3/rooms/"})
+            first = coop.sync()
+            self.assertIn(first.returncode, (0, 1, 3), first.stderr[-2000:])
+            for name in ("nextcloud", "matrix"):
+                self.assertGreater(coop.sims[name].control("faults", method="GET")["injected"],
+                                   0, "%s: answers were lost" % name)
+                coop.sims[name].control("faults", {})
+            m = facts["members"][0]
+            a = m["community"]
+            b = [c for c in facts["communities"] if c != a][0]
+            move(coop, m, b)
+            for n in range(3):
+                assert_checks(self, [checks.ran(coop.sync(), "pass %d after the move" % n)])
+            self.assert_only_in(coop, facts, m, b, "moved after the lost answers")
+            assert_quiet_pass(self, coop, "the pass after")
+
+
+if __name__ == "__main__":
+    run_tests()
