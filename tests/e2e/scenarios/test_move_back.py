@@ -1,10 +1,10 @@
 """Issue 3, moving back: a member moved from community A to B in Odoo, then back to A (a
 community they left before), is in A's Nextcloud group and Matrix room again and in B's no
 more; twice over (the second round trip repeats the writes of the first exactly). A member
-who leaves their community in Nextcloud (removed from the group by the admin) and is put
-back by the admin comes back in Odoo and Matrix too. Each time the pass after writes
-nothing. Asserted on the servers' state: Odoo tags, Nextcloud group members, Matrix room
-members (invite or join; a kick reads "leave")."""
+removed from A's group by the Nextcloud admin and put back, or who leaves A's room in her
+Matrix client and is invited back by a moderator, leaves A everywhere and comes back
+everywhere. Each time the pass after writes nothing. Asserted on the servers' state: Odoo
+tags, Nextcloud group members, Matrix room members (invite or join; a kick reads "leave")"""
 import os
 import sys
 import unittest
@@ -111,6 +111,35 @@ class MoveBack(unittest.TestCase):
                                              {"groupid": a}), 200)
             assert_checks(self, [checks.ran(coop.sync(), "put back in nextcloud")])
             self.assert_only_in(coop, facts, m, a, "put back in nextcloud")
+            assert_quiet_pass(self, coop, "the pass after the return")
+
+    def test_left_the_room_in_matrix_and_invited_back(self):
+        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
+                          conflict=False, rng_seed=34)
+        facts = seed["facts"]
+        with Cooperative(seed) as coop:
+            assert_checks(self, [checks.ran(coop.sync(), "first pass")])
+            m = facts["members"][0]
+            a = m["community"]
+            uid = m["email"].split("@")[0]
+            mxid = "@%s:%s" % (uid, MATRIX_SERVER)
+            alias = "#coop_%s:%s" % (a, MATRIX_SERVER)
+            # she leaves A's room herself, in her Matrix client: she leaves A everywhere
+            coop.sims["matrix"].control("act", {"user_id": mxid, "action": "leave",
+                                                "alias": alias})
+            assert_checks(self, [checks.ran(coop.sync(), "left in matrix")])
+            self.assertNotIn(uid, coop.state("nextcloud")["groups"][a]["members"],
+                             "nextcloud: out of A's group")
+            pid = odoo_partner(coop, m["email"])
+            tags = odoo_call(coop, "res.partner", "read", [[pid]], {"fields": ["category_id"]})
+            self.assertNotIn(tag_of(coop, a), tags[0]["category_id"], "odoo: A's tag removed")
+            assert_quiet_pass(self, coop, "the pass after leaving")
+            # a moderator of the room invites her back: she is in A again everywhere
+            coop.sims["matrix"].control("act", {"user_id": "@coop_bridge:" + MATRIX_SERVER,
+                                                "action": "invite", "alias": alias,
+                                                "target": mxid})
+            assert_checks(self, [checks.ran(coop.sync(), "invited back in matrix")])
+            self.assert_only_in(coop, facts, m, a, "invited back in matrix")
             assert_quiet_pass(self, coop, "the pass after the return")
 
     def test_moved_after_the_adds_answer_was_lost(self):
