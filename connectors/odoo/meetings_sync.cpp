@@ -6,7 +6,8 @@
 // Removed attendees leave no record behind, so the attendees last listed per meeting are
 // kept in the connector's state (the mapping store) and a removal is seen by difference.
 // They are kept only once the engine has stored the page that listed them (it asks for the
-// next page with that page's cursor): a pass cut short lists the same removals again.
+// next page with that page's cursor, which carries a page number so that it differs from
+// the cursor the page was read from): a pass cut short lists the same removals again.
 #include "connectors/odoo/odoo_connector.hpp"
 #include "connectors/odoo/domain.hpp"
 
@@ -20,6 +21,25 @@ namespace {
 
 const char kKnownKey[] = "meetings:attendees";
 const char kPendingKey[] = "meetings:pending";
+// The attendee page a calendar.event cursor was returned with. A pass that reads nothing
+// new returns the feed cursor it was given, so without this number a pass cut short
+// after reading (crash, failed transaction) looked like a page the engine had stored: its
+// pending attendees were taken as known and the removals it listed were never listed again.
+const char kPageKey[] = "attendee_page";
+
+std::int64_t page_number(const std::string& cursor) {
+  auto j = nlohmann::json::parse(cursor, nullptr, false);
+  if (!j.is_object() || !j.contains(kPageKey) || !j[kPageKey].is_number_integer()) return 0;
+  return j[kPageKey].get<std::int64_t>();
+}
+
+// The feed cursor with the page number beside its own keys (Cursor::decode ignores it).
+std::string numbered(const std::string& cursor, std::int64_t page) {
+  auto j = nlohmann::json::parse(cursor, nullptr, false);
+  if (!j.is_object()) return cursor;
+  j[kPageKey] = page;
+  return j.dump();
+}
 
 std::string write_date(const Value& row) {
   const Value* w = row.find("write_date");
@@ -164,6 +184,7 @@ Result<ChangePage> OdooConnector::attendee_records(FeedPage& fp, const std::stri
     persons.insert(hits->begin(), hits->end());
   }
   ChangePage page = std::move(fp.page);
+  page.cursor = numbered(page.cursor, page_number(cursor) + 1);  // never the cursor given
   nlohmann::json updates = nlohmann::json::object();
   for (const auto& row : fp.rows) {
     const std::int64_t meeting = *row.find("id")->as_int();

@@ -3,6 +3,7 @@
 // dates despite Odoo's 08:00-18:00 rewrite, Odoo 19's appended organizer block cut off),
 // attendees as Registrations, removals seen and written back with [3, partner].
 #include "tests/integration/odoo/odoo_sim_env.hpp"
+#include "tests/support/memory_state.hpp"
 #include "tests/support/result_text.hpp"
 
 #include <doctest/doctest.h>
@@ -199,6 +200,61 @@ TEST_CASE("meetings made in Odoo read as events, their attendees as registration
     CHECK(back[0].external_id == bruno1);
     CHECK(ids(sim.record("calendar.event", 1)["partner_ids"]) ==
           std::vector<std::int64_t>{s.bruno, s.outsider});
+  }
+}
+
+TEST_CASE("idle passes, then an attendee removed: a pass cut short lists it again") {
+  for (const auto& f : kMeetingTransports) {
+    CAPTURE(f.version);
+    OdooSim sim(f.version);
+    // Everything in one frozen second: idle passes give back the cursor they were given.
+    sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:10"}});
+    const Seeded s = seed(sim);
+    auto c = make_connector(sim, f);
+    coopsync::testing::MemoryState state;  // the attendees known, as the store keeps them
+    c->enable_meetings({true, {}, true, false}, &state);
+    const std::string alice1 = "calendar.event:1:partner:" + std::to_string(s.alice);
+    const std::string bruno1 = "calendar.event:1:partner:" + std::to_string(s.bruno);
+    std::string cursor;  // the engine's: each page's cursor once that page is stored
+    auto first = drain_listing(*c, EntityKind::kRegistration, cursor);
+    CHECK(first.complete);
+    REQUIRE(first.records.count(alice1));
+    for (int pass = 0; pass < 3; ++pass) {
+      CAPTURE(pass);
+      auto idle = drain_listing(*c, EntityKind::kRegistration, cursor);
+      CHECK_FALSE(idle.complete);
+      for (const auto& [id, r] : idle.records) CHECK_MESSAGE(!r.deleted, id);
+    }
+    // Alice taken off the meeting in Odoo, in that same second.
+    REQUIRE(c->session().write(
+        "calendar.event", {1},
+        {{"partner_ids", Value(Array{Value(Array{Value(3), Value(s.alice)})})}}));
+    // A pass reads it and is cut short before the engine stored its pages (crash): the
+    // stored cursor stays where it was.
+    std::string unstored = cursor;
+    auto cut = drain_listing(*c, EntityKind::kRegistration, unstored);
+    REQUIRE(cut.records.count(alice1));
+    CHECK(cut.records.at(alice1).deleted);
+    // The next pass starts from the stored cursor and lists the removal again.
+    auto again = drain_listing(*c, EntityKind::kRegistration, cursor);
+    REQUIRE(again.records.count(alice1));
+    CHECK(again.records.at(alice1).deleted);
+    REQUIRE(again.records.count(bruno1));
+    CHECK_FALSE(again.records.at(bruno1).deleted);
+    // Stored now: later idle passes do not list it again, and Bruno stays.
+    for (int pass = 0; pass < 2; ++pass) {
+      auto quiet = drain_listing(*c, EntityKind::kRegistration, cursor);
+      CHECK(quiet.records.count(alice1) == 0);
+      if (quiet.records.count(bruno1)) CHECK_FALSE(quiet.records.at(bruno1).deleted);
+    }
+    // A later change (new second) is seen as well: Bruno leaves too.
+    sim.post("/_sim/seed", {{"clock", "2099-01-01 00:00:20"}});
+    REQUIRE(c->session().write(
+        "calendar.event", {1},
+        {{"partner_ids", Value(Array{Value(Array{Value(3), Value(s.bruno)})})}}));
+    auto later = drain_listing(*c, EntityKind::kRegistration, cursor);
+    REQUIRE(later.records.count(bruno1));
+    CHECK(later.records.at(bruno1).deleted);
   }
 }
 
