@@ -6,6 +6,7 @@
 #include "core/model/normalize.hpp"
 
 #include <algorithm>
+#include <random>
 
 namespace coopsync::matrix {
 
@@ -20,6 +21,15 @@ WriteResult done(std::string external_id, bool adopted = false, std::string vers
 }
 
 constexpr int kAnnouncementScan = 100;  // recent messages searched for our marker
+
+// Nobody will ever type it: the member sets their own through a reset or SSO.
+std::string unusable_password() {
+  static const char* alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+  std::random_device rd;
+  std::string out;
+  for (int i = 0; i < 40; ++i) out.push_back(alphabet[rd() % 57]);
+  return out;
+}
 }  // namespace
 
 Result<std::optional<std::string>> MatrixConnector::find_person(const Fields& fields) {
@@ -105,6 +115,20 @@ WriteResult MatrixConnector::write_person(const Write& w) {
   const bool deactivate = w.op == WriteOp::kUpdate && w.fields.value(field::kActive, true) == false &&
                           std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end();
   if (deactivate) body["deactivated"] = true;
+  const bool reactivate = w.fields.value(field::kActive, false) == true &&
+                          (w.op == WriteOp::kEnable ||
+                           std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end());
+  if (reactivate) {
+    // A member back after leaving: Synapse 1.67 reactivates only with deactivated: false
+    // and a password. A password sent to an active account would reset it and log its
+    // devices out, so the account is read first (a read costs no rate limit).
+    auto current = client_.admin_get_user(w.external_id);
+    if (!current.ok()) return WriteResult::failed(current.error());
+    if (current->has_value() && (*current)->deactivated) {
+      body["deactivated"] = false;
+      body["password"] = unusable_password();
+    }
+  }
   if (body.empty()) return done(w.external_id);
   auto user = client_.admin_put_user(w.external_id, body);
   if (!user.ok()) return WriteResult::failed(user.error());

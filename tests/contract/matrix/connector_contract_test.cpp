@@ -272,3 +272,48 @@ TEST_CASE("a 429 whose hint is past max_rate_wait holds back that call only, not
   CHECK(sleeps.empty());
   CHECK(router.matching("PUT", "/_matrix/client/v3/rooms/").size() == 1);
 }
+
+TEST_CASE("person enabled again: a deactivated account (60) is reactivated, an active one untouched") {
+  // Synapse 1.67 reactivates only with deactivated: false *and* a password ("Must provide
+  // a password to re-activate an account."); a password sent to an active account would
+  // reset it and log its devices out, so the account is read first.
+  for (const bool was_deactivated : {true, false}) {
+    CAPTURE(was_deactivated);
+    Router router;
+    router.on("GET", "/_matrix/client/versions", {fixture("01")});
+    router.on("GET", "/_matrix/client/v3/account/whoami", {ok({{"user_id", "@admin:localhost"}})});
+    router.on("GET", "/_synapse/admin/v2/users/" + enc("@bob:localhost"),
+              {fixture(was_deactivated ? "60" : "13")});
+    router.on("PUT", "/_synapse/admin/v2/users/" + enc("@bob:localhost"), {fixture("12")});
+    auto settings = parse_settings({{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
+                                    {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
+                                    {"bot_localpart", "admin"}, {"admin", true}});
+    REQUIRE(settings.ok());
+    ConnectorContext ctx;
+    ctx.name = "matrix";
+    MatrixConnector connector(ctx, *settings, std::make_unique<RouterClient>(router),
+                              [](std::chrono::milliseconds) {});
+    Write w;
+    w.key = "enable-1";
+    w.entity_id = "uuid-bob";
+    w.kind = EntityKind::kPerson;
+    w.op = WriteOp::kEnable;
+    w.external_id = "@bob:localhost";
+    w.fields = {{"display_name", "Bob B. (Coop)"}, {"email", "bob@coop.example"}, {"active", true}};
+    w.changed = {"active"};
+    auto r = connector.apply({w});
+    REQUIRE_FALSE(r[0].error.has_value());
+    const auto puts = router.matching("PUT", "/_synapse/admin/v2/users/");
+    REQUIRE(puts.size() == 1);
+    const auto body = json::parse(puts[0].body);
+    if (was_deactivated) {
+      CHECK(body.value("deactivated", true) == false);
+      REQUIRE(body.contains("password"));
+      CHECK(body["password"].get<std::string>().size() >= 24);
+    } else {
+      CHECK_FALSE(body.contains("deactivated"));
+      CHECK_FALSE(body.contains("password"));
+    }
+    CHECK(body["threepids"][0]["address"] == "bob@coop.example");
+  }
+}
