@@ -101,3 +101,25 @@ TEST_CASE("a membership added by hand in the cloud after the member left brings 
   CHECK(h.erp.live(EntityKind::kMembership).size() == 1);
   CHECK(h.pass().total_writes() == 0);
 }
+
+TEST_CASE("a create waiting in backoff for a membership that ended since is dropped, not sent") {
+  EngineHarness h;
+  const auto person = h.erp.add(EntityKind::kPerson, moveback_test::member_ana());
+  const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
+  h.pass();
+  const auto member =
+      h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
+  moveback_test::fail_next_writes(h.cloud, 1);
+  auto failed = h.pass();
+  CHECK(failed.systems["cloud"].failed == 1);
+  CHECK(failed.pending == 1);
+  const int writes = h.cloud.writes();
+  h.erp.remove(EntityKind::kMembership, member);
+  auto after = h.pass();
+  // Planned anew, the membership is wanted nowhere: the old create is superseded. Sent, it
+  // would have put her in the group for a pass.
+  CHECK(after.pending == 0);
+  CHECK(after.total_writes() == 0);
+  CHECK(h.cloud.writes() == writes);
+  CHECK(h.cloud.live(EntityKind::kMembership).empty());
+}
