@@ -92,6 +92,13 @@ WriteResult MatrixConnector::write_person(const Write& w) {
     }
     auto user = client_.admin_put_user(*user_id, body);
     if (!user.ok()) return WriteResult::failed(user.error());
+    if (user->deactivated && w.fields.value(field::kActive, true) == true) {
+      // The upsert met a deactivated account of that id (the admin listing omits them):
+      // reactivate it, or the next listing drops the link again every pass.
+      user = client_.admin_put_user(*user_id,
+                                    {{"deactivated", false}, {"password", unusable_password()}});
+      if (!user.ok()) return WriteResult::failed(user.error());
+    }
     return done(*user_id, false, listing_version(*user));
   }
   if (!settings_.admin) {
@@ -115,9 +122,10 @@ WriteResult MatrixConnector::write_person(const Write& w) {
   const bool deactivate = w.op == WriteOp::kUpdate && w.fields.value(field::kActive, true) == false &&
                           std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end();
   if (deactivate) body["deactivated"] = true;
+  const bool active_changed =
+      std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end();
   const bool reactivate = w.fields.value(field::kActive, false) == true &&
-                          (w.op == WriteOp::kEnable ||
-                           std::find(w.changed.begin(), w.changed.end(), field::kActive) != w.changed.end());
+                          (w.op == WriteOp::kEnable || active_changed);
   if (reactivate) {
     // A member back after leaving: Synapse 1.67 reactivates only with deactivated: false
     // and a password. A password sent to an active account would reset it and log its

@@ -317,3 +317,38 @@ TEST_CASE("person enabled again: a deactivated account (60) is reactivated, an a
     CHECK(body["threepids"][0]["address"] == "bob@coop.example");
   }
 }
+
+TEST_CASE("person created over a deactivated account of that id: the account is reactivated") {
+  // The admin listing leaves deactivated accounts out, so a create can land on one (the
+  // upsert PUT modifies it and answers deactivated: 1, as 60 shows it).
+  Router router;
+  router.on("GET", "/_matrix/client/versions", {fixture("01")});
+  router.on("GET", "/_matrix/client/v3/account/whoami", {ok({{"user_id", "@admin:localhost"}})});
+  auto deactivated = fixture("60");
+  deactivated.status = 200;
+  router.on("PUT", "/_synapse/admin/v2/users/" + enc("@bob:localhost"), {deactivated, fixture("12")});
+  auto settings = parse_settings({{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
+                                  {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
+                                  {"bot_localpart", "admin"}, {"admin", true}});
+  REQUIRE(settings.ok());
+  ConnectorContext ctx;
+  ctx.name = "matrix";
+  MatrixConnector connector(ctx, *settings, std::make_unique<RouterClient>(router),
+                            [](std::chrono::milliseconds) {});
+  Write w;
+  w.key = "create-1";
+  w.entity_id = "uuid-bob";
+  w.kind = EntityKind::kPerson;
+  w.op = WriteOp::kCreate;
+  w.listed = true;
+  w.fields = {{"display_name", "Bob B. (Coop)"}, {"email", "bob@coop.example"}, {"active", true}};
+  auto r = connector.apply({w});
+  REQUIRE_FALSE(r[0].error.has_value());
+  CHECK(r[0].external_id == "@bob:localhost");
+  const auto puts = router.matching("PUT", "/_synapse/admin/v2/users/");
+  REQUIRE(puts.size() == 2);
+  const auto again = json::parse(puts[1].body);
+  CHECK(again.value("deactivated", true) == false);
+  CHECK(again.contains("password"));
+  CHECK(r[0].version == listing_version(*parse_admin_user(fx::load("12").response_json(), "12")));
+}

@@ -40,10 +40,12 @@ std::string ok_json(const std::string& data) {
 
 TEST_CASE("group ids go into OCS paths percent-encoded, except '/', which stays a slash") {
   std::vector<std::string> targets;
-  auto http = std::make_unique<testing::FakeHttpClient>([&](const http::Request& r) -> Result<http::Response> {
+  auto http = std::make_unique<testing::FakeHttpClient>(
+      [&](const http::Request& r) -> Result<http::Response> {
     targets.push_back(nc::target_of(r.url));
     if (targets.size() == 1) {
-      return testing::respond(200, ok_json(R"({"groups":[")" + kTeam + R"(",")" + kBoard + R"("]})"));
+      return testing::respond(
+          200, ok_json(R"({"groups":[")" + kTeam + R"(",")" + kBoard + R"("]})"));
     }
     return testing::respond(200, ok_json(R"({"users":["alice"]})"));
   });
@@ -51,7 +53,8 @@ TEST_CASE("group ids go into OCS paths percent-encoded, except '/', which stays 
   auto page = conn.changes(EntityKind::kMembership, "", std::chrono::milliseconds(0));
   REQUIRE_MESSAGE(page.ok(), (page.ok() ? "" : page.error().describe()));
   REQUIRE(targets.size() == 3);
-  CHECK(targets[1] == "/ocs/v2.php/cloud/groups/%C3%89quipe%20Lyon/Villeurbanne/users?format=json");
+  CHECK(targets[1] ==
+        "/ocs/v2.php/cloud/groups/%C3%89quipe%20Lyon/Villeurbanne/users?format=json");
   CHECK(targets[2] == "/ocs/v2.php/cloud/groups/Conseil%3A%20bureau/users?format=json");
   REQUIRE(page->records.size() == 2);
   CHECK(page->records[0].external_id == "alice:" + kTeam);
@@ -60,7 +63,8 @@ TEST_CASE("group ids go into OCS paths percent-encoded, except '/', which stays 
 
 TEST_CASE("a membership known only by its id splits at the first ':' (user ids have none)") {
   std::vector<http::Request> seen;
-  auto http = std::make_unique<testing::FakeHttpClient>([&](const http::Request& r) -> Result<http::Response> {
+  auto http = std::make_unique<testing::FakeHttpClient>(
+      [&](const http::Request& r) -> Result<http::Response> {
     seen.push_back(r);
     return testing::respond(200, ok_json("[]"));
   });
@@ -76,5 +80,6 @@ TEST_CASE("a membership known only by its id splits at the first ':' (user ids h
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].method == "DELETE");
   CHECK(nc::target_of(seen[0].url) ==
-        "/ocs/v2.php/cloud/users/jean.dupont%40coop.example/groups?groupid=Conseil%3A%20bureau&format=json");
+        "/ocs/v2.php/cloud/users/jean.dupont%40coop.example/groups"
+        "?groupid=Conseil%3A%20bureau&format=json");
 }
