@@ -37,6 +37,8 @@ Status PassRun::apply_system(SystemRuntime& sys) {
   // this pass planned its entity anew and wants something else there, or nothing: a create
   // for a membership that ended since would put the member back in the group she left, a
   // removal of one that came back would take her out again.
+  // Superseded entries were never carried out: they are dropped, not kept as done, or the
+  // same write planned again later (she moves back) would be taken as done by its key.
   std::unordered_map<std::string, std::size_t> newest;
   std::vector<bool> stale(due->size(), false);
   for (std::size_t i = 0; i < due->size(); ++i) {
@@ -56,13 +58,13 @@ Status PassRun::apply_system(SystemRuntime& sys) {
     if (stale[i]) {
       e_.log_->debug("{}: {} {} {} superseded: planned from an earlier state", sys.name(),
                      to_string(e.write.op), to_string(e.write.kind), e.write.entity_id);
-      if (auto st = e_.store_.mark_done(e.id); !st.ok()) return st;
+      if (auto st = e_.store_.drop_outbox_entry(e.id); !st.ok()) return st;
       continue;
     }
     auto nit = newest.find(e.write.entity_id);
     if (nit == newest.end()) continue;  // not part of the plan being applied: waits
     if (nit->second != i) {
-      if (auto st = e_.store_.mark_done(e.id); !st.ok()) return st;
+      if (auto st = e_.store_.drop_outbox_entry(e.id); !st.ok()) return st;
       continue;
     }
     if (blocked_.count(e.write.entity_id)) continue;  // waits for a human

@@ -190,6 +190,13 @@ Result<std::size_t> SqliteStore::count_outbox(const std::string& system, OutboxS
   return static_cast<std::size_t>(stmt->integer(0));
 }
 
+Status SqliteStore::drop_outbox_entry(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare("DELETE FROM outbox WHERE id = ?1", "drop_outbox_entry");
+  if (!stmt.ok()) return std::move(stmt).error();
+  return stmt->bind(1, id).run();
+}
+
 Result<std::vector<OutboxEntry>> SqliteStore::open_outbox_of(const std::string& system,
                                                              const std::string& entity_id) {
   std::lock_guard lock(mutex_);

@@ -80,6 +80,7 @@ class SqliteStore final : public Store {
   Status erase_personal_data(const std::vector<std::string>& entity_ids) override;
   Status drop_outbox_of(const std::string& entity_id) override;
   Status drop_done_outbox(const std::string& system, const std::string& entity_id) override;
+  Status drop_outbox_entry(std::int64_t id) override;
   Result<std::vector<OutboxEntry>> open_outbox_of(const std::string& system,
                                                   const std::string& entity_id) override;
   Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) override;

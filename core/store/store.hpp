@@ -178,6 +178,9 @@ class Store {
   // can be planned there again: after `links split`, a create identical to one long done
   // (the same projection onto no link) must run rather than be taken as done already.
   virtual Status drop_done_outbox(const std::string& system, const std::string& entity_id) = 0;
+  // Deletes one entry, whatever its state: a write superseded before it was carried out
+  // leaves no key behind, so that the same write planned again later is not taken as done.
+  virtual Status drop_outbox_entry(std::int64_t id) = 0;
   // The entries of an entity in one system not carried out yet (pending or dead), oldest
   // first: a record read back may be one of these writes, made before its answer was lost.
   virtual Result<std::vector<OutboxEntry>> open_outbox_of(const std::string& system,

@@ -102,7 +102,7 @@ TEST_CASE("a membership added by hand in the cloud after the member left brings 
   CHECK(h.pass().total_writes() == 0);
 }
 
-TEST_CASE("a create waiting in backoff for a membership that ended since is dropped, not sent") {
+TEST_CASE("a create waiting in backoff for a membership that ended since is dropped, not sent, and made when she is back") {
   EngineHarness h;
   const auto person = h.erp.add(EntityKind::kPerson, moveback_test::member_ana());
   const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
@@ -122,4 +122,11 @@ TEST_CASE("a create waiting in backoff for a membership that ended since is drop
   CHECK(after.total_writes() == 0);
   CHECK(h.cloud.writes() == writes);
   CHECK(h.cloud.live(EntityKind::kMembership).empty());
+  // She is back: the same create is planned again, and made (the superseded one left no
+  // key behind that would pass for it being done).
+  moveback_test::restore(h.erp, EntityKind::kMembership, member);
+  auto back = h.pass();
+  CHECK(back.systems["cloud"].created == 1);
+  CHECK(h.cloud.live(EntityKind::kMembership).size() == 1);
+  CHECK(h.pass().total_writes() == 0);
 }

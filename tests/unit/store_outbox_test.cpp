@@ -227,3 +227,17 @@ TEST_CASE("open_outbox_of lists one entity's entries not carried out yet in one 
   REQUIRE(none.ok());
   CHECK(none->empty());
 }
+
+TEST_CASE("drop_outbox_entry forgets one entry: its key can be enqueued again") {
+  TempStore t;
+  REQUIRE(t.store->enqueue({entry("old", "cloud"), entry("other", "cloud")}).ok());
+  REQUIRE(t.store->mark_done(id_of(*t.store, "old")).ok());
+  REQUIRE(t.store->drop_outbox_entry(id_of(*t.store, "old")).ok());
+  auto left = t.store->list_outbox(std::nullopt, SIZE_MAX);
+  REQUIRE(left.ok());
+  CHECK(keys_of(*left) == std::vector<std::string>{"other"});
+  REQUIRE(t.store->enqueue({entry("old", "cloud")}).ok());
+  auto again = t.store->list_outbox(OutboxState::kPending, SIZE_MAX);
+  REQUIRE(again.ok());
+  CHECK(keys_of(*again) == std::vector<std::string>{"other", "old"});
+}
