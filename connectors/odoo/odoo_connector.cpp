@@ -98,7 +98,12 @@ Result<Cursor> Cursor::decode(const std::string& text) {
 }
 
 OdooConnector::OdooConnector(Settings settings, http::HttpClientPtr http)
-    : s_(std::move(settings)), http_(std::move(http)), session_(s_, *http_), caps_(odoo_capabilities()) {}
+    : s_(std::move(settings)), http_(std::move(http)), session_(s_, *http_), caps_(odoo_capabilities()) {
+  if (!s_.member_number_field.empty()) {  // the member's number: held, and a key to adopt by
+    caps_.kinds[EntityKind::kPerson].fields.emplace_back(field::kMemberNumber);
+    caps_.kinds[EntityKind::kPerson].match_keys.emplace_back(field::kMemberNumber);
+  }
+}
 
 Status OdooConnector::check() {
   if (auto st = session_.connect(); !st) return st;
@@ -180,6 +185,7 @@ Result<OdooConnector::Feed> OdooConnector::feed_for(EntityKind kind) {
       f.scope = std::move(*scope);
       wanted = kind == EntityKind::kPerson ? person_fields()
                                            : std::vector<std::string>{"category_id", "active", "write_date"};
+      if (kind == EntityKind::kPerson && !s_.member_number_field.empty()) wanted.push_back(s_.member_number_field);
       break;
     }
     case EntityKind::kGroup: f.scope = group_scope(); wanted = group_fields(); break;
@@ -280,7 +286,14 @@ ExternalRecord OdooConnector::to_record(EntityKind kind, const Value& row, const
   r.version = write_date_of(row);
   if (auto iso = odoo_to_iso(r.version)) r.updated_at = *iso;
   switch (kind) {
-    case EntityKind::kPerson: r.fields = person_from_odoo(row, ctx); break;
+    case EntityKind::kPerson:
+      r.fields = person_from_odoo(row, ctx);
+      if (!s_.member_number_field.empty()) {
+        const std::string* number = row_text(row, s_.member_number_field.c_str());
+        r.fields[field::kMemberNumber] =
+            number && !number->empty() ? nlohmann::json(*number) : nlohmann::json(nullptr);
+      }
+      break;
     case EntityKind::kGroup: r.fields = group_from_odoo(row, ctx); break;
     case EntityKind::kEvent: r.fields = event_from_odoo(row, ctx); break;
     case EntityKind::kRegistration: r.fields = registration_from_odoo(row); break;
@@ -352,10 +365,15 @@ Result<std::vector<ExternalRecord>> OdooConnector::find(EntityKind kind, const F
   };
   Array domain;
   switch (kind) {
-    case EntityKind::kPerson:
+    case EntityKind::kPerson: {
       domain.push_back(leaf("is_company", "=", Value(false)));
-      if (!text(field::kEmail).empty()) {
-        domain.push_back(leaf("email", "=ilike", Value(text(field::kEmail))));
+      // The first of the configured keys (person_match) given, else the phone, else the name.
+      auto key = std::find_if(s_.person_match.begin(), s_.person_match.end(),
+                              [&](const std::string& k) { return !text(k.c_str()).empty(); });
+      if (key != s_.person_match.end()) {
+        domain.push_back(*key == field::kEmail
+                             ? leaf("email", "=ilike", Value(text(field::kEmail)))
+                             : leaf(s_.member_number_field.c_str(), "=", Value(text(field::kMemberNumber))));
       } else if (!text(field::kPhone).empty()) {
         domain.push_back(leaf("phone", "=", Value(text(field::kPhone))));
       } else if (!text(field::kDisplayName).empty()) {
@@ -364,6 +382,7 @@ Result<std::vector<ExternalRecord>> OdooConnector::find(EntityKind kind, const F
         return std::vector<ExternalRecord>{};
       }
       break;
+    }
     case EntityKind::kGroup:
       domain = group_scope();
       break;

@@ -106,7 +106,16 @@ class OdooConnector final : public Connector {
                   std::vector<WriteResult*>& results);
   void create_records(EntityKind kind, const std::vector<const Write*>& writes,
                       std::vector<WriteResult*>& results);
-  Result<std::map<std::size_t, std::int64_t>> adopt(EntityKind kind, const std::vector<const Write*>& writes);
+  // A record found for a create: its id (negative: that many matched, ambiguous) and the
+  // key and value that found it (recorded in the link).
+  struct Adopted {
+    std::int64_t id = 0;
+    std::string key;
+    std::string value;
+  };
+  Result<std::map<std::size_t, Adopted>> adopt(EntityKind kind, const std::vector<const Write*>& writes);
+  // Persons: one search_read by the person_match keys, then the first key that finds wins.
+  Result<std::map<std::size_t, Adopted>> adopt_persons(const std::vector<const Write*>& writes);
   void update_records(EntityKind kind, const std::vector<const Write*>& writes,
                       std::vector<WriteResult*>& results);
   void lifecycle(EntityKind kind, WriteOp op, const std::vector<const Write*>& writes,

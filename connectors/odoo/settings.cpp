@@ -1,4 +1,7 @@
 #include "connectors/odoo/settings.hpp"
+#include "core/model/entity.hpp"
+
+#include <algorithm>
 
 namespace coopsync::odoo {
 
@@ -29,6 +32,14 @@ config::ObjectSpec settings_spec() {
       "individual partner. Partners created by coopsync get it"));
   s.add(fs::string("person_domain").fallback("[]").describe(
       "Extra Odoo domain on res.partner, as JSON, e.g. [[\"country_id.code\", \"=\", \"FR\"]]"));
+  s.add(fs::string("member_number_field").fallback("").describe(
+      "res.partner field holding the member's number (canonical member_number), read and "
+      "written like the other person fields: ref (Odoo's Reference) or a custom x_ field; "
+      "empty: not synced"));
+  s.add(fs::string_list("person_match").fallback(nlohmann::json::array({"email"})).describe(
+      "Before creating a partner, the partners searched for one to adopt, by these canonical "
+      "fields in this order (email, member_number): the first that finds partners decides; "
+      "several found are a conflict, never a guess. member_number needs member_number_field"));
   s.add(fs::string("group_model").fallback("res.partner.category").describe(
       "Model holding groups (tags by default); partners join them through category_id"));
   s.add(fs::string("group_prefix").fallback("").describe(
@@ -66,6 +77,26 @@ Result<Settings> parse_settings(const nlohmann::json& section, const std::string
   str("api_key", s.api_key);
   str("member_tag", s.member_tag);
   str("group_model", s.group_model);
+  str("member_number_field", s.member_number_field);
+  if (section.contains("person_match") && section["person_match"].is_array()) {
+    s.person_match.clear();
+    for (const auto& key : section["person_match"]) {
+      const std::string k = key.is_string() ? key.get<std::string>() : std::string();
+      if (k != field::kEmail && k != field::kMemberNumber) {
+        return make_error(ErrorKind::kInvalidInput, "odoo settings: person_match: '" + k +
+                                                        "' is not a key partners are searched by "
+                                                        "(email, member_number)");
+      }
+      if (k == field::kMemberNumber && s.member_number_field.empty()) {
+        return make_error(ErrorKind::kInvalidInput,
+                          "odoo settings: person_match lists member_number: set "
+                          "member_number_field (e.g. ref)");
+      }
+      if (std::find(s.person_match.begin(), s.person_match.end(), k) == s.person_match.end()) {
+        s.person_match.push_back(k);
+      }
+    }
+  }
   str("group_prefix", s.group_prefix);
   str("group_parent", s.group_parent);
   while (!s.url.empty() && s.url.back() == '/') s.url.pop_back();

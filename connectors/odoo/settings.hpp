@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 namespace coopsync::odoo {
 
@@ -27,6 +28,11 @@ struct Settings {
   int batch_size = 100;
   std::string member_tag;    // persons in scope carry this res.partner.category name ("" = all)
   Array person_domain;       // extra domain on res.partner
+  // res.partner field holding the canonical member_number (e.g. "ref"); "" = not synced.
+  std::string member_number_field;
+  // Canonical fields a partner is searched by, in this order, before one is created:
+  // "email", "member_number". The first key that finds partners decides.
+  std::vector<std::string> person_match{"email"};
   std::string group_model = "res.partner.category";
   std::string group_prefix;  // only tags named "<prefix>..." are groups ("" = all)
   std::string group_parent;  // only children of the tag with this name are groups ("" = any)

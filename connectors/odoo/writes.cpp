@@ -68,6 +68,12 @@ Result<Struct> OdooConnector::values_for(EntityKind kind, const Write& w, bool c
       auto fm = session_.fields("res.partner");
       if (!fm) return std::move(fm).error();
       Struct vals = person_to_odoo(w.fields, changed, **fm);
+      const std::string& number = s_.member_number_field;
+      if (!number.empty() && (*fm)->count(number) && w.fields.contains(field::kMemberNumber) &&
+          (create || std::find(changed.begin(), changed.end(), field::kMemberNumber) != changed.end())) {
+        const std::string text = field_text(w.fields, field::kMemberNumber);
+        vals.push_back({number, text.empty() ? Value(false) : Value(text)});
+      }
       if (create) {
         if (std::none_of(vals.begin(), vals.end(), [](const Member& m) { return m.name == "name"; })) {
           return make_error(ErrorKind::kPermanent, "odoo: a person needs a name to be created");
@@ -100,17 +106,15 @@ Result<Struct> OdooConnector::values_for(EntityKind kind, const Write& w, bool c
   }
 }
 
-Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind,
-                                                                 const std::vector<const Write*>& writes) {
+Result<std::map<std::size_t, OdooConnector::Adopted>> OdooConnector::adopt(
+    EntityKind kind, const std::vector<const Write*>& writes) {
+  if (kind == EntityKind::kPerson) return adopt_persons(writes);
   // One search for the whole batch, then matching here: the same keys the engine's
   // identity rules use (normalised email; name; title + start; person + event).
   std::vector<Value> leaves;
   std::vector<std::string> fields;
   for (const auto* w : writes) {
     switch (kind) {
-      case EntityKind::kPerson:
-        if (!field_text(w->fields, field::kEmail).empty()) leaves.push_back(leaf("email", "=ilike", Value(field_text(w->fields, field::kEmail))));
-        break;
       case EntityKind::kGroup:
         if (!field_text(w->fields, field::kName).empty()) leaves.push_back(leaf("name", "=", Value(field_text(w->fields, field::kName))));
         break;
@@ -123,24 +127,10 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
       default: break;
     }
   }
-  std::map<std::size_t, std::int64_t> found;
+  std::map<std::size_t, Adopted> found;
   if (leaves.empty()) return found;
-  Array domain;
-  auto partner_fields = kind == EntityKind::kPerson ? session_.fields("res.partner") : Result<const FieldMap*>(nullptr);
-  if (!partner_fields) return std::move(partner_fields).error();
-  if (kind == EntityKind::kPerson && (*partner_fields)->count("email_normalized")) {
-    // Odoo's own lower-cased, stored copy: one indexed `in` instead of many =ilike.
-    Array emails;
-    for (const auto* w : writes) {
-      if (!field_text(w->fields, field::kEmail).empty()) emails.emplace_back(lower(field_text(w->fields, field::kEmail)));
-    }
-    domain.push_back(leaf("email_normalized", "in", Value(std::move(emails))));
-  } else {
-    domain = any_of(std::move(leaves));
-  }
-  if (kind == EntityKind::kPerson) domain.insert(domain.begin(), leaf("is_company", "=", Value(false)));
-  fields = kind == EntityKind::kPerson ? std::vector<std::string>{"email"}
-           : kind == EntityKind::kEvent ? std::vector<std::string>{"name", "date_begin"}
+  Array domain = any_of(std::move(leaves));
+  fields = kind == EntityKind::kEvent ? std::vector<std::string>{"name", "date_begin"}
            : kind == EntityKind::kRegistration ? std::vector<std::string>{"partner_id", "event_id"}
                                                : std::vector<std::string>{"name"};
   auto rows = session_.search_read(model_of(kind), domain, fields, {0, 0, "id asc", false});
@@ -153,7 +143,6 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
       auto m2o = [&](const char* n) { return row.find(n) ? many2one_id(*row.find(n)) : std::nullopt; };
       bool match = false;
       switch (kind) {
-        case EntityKind::kPerson: match = !field_text(f, field::kEmail).empty() && lower(str("email")) == lower(field_text(f, field::kEmail)); break;
         case EntityKind::kGroup: match = str("name") == field_text(f, field::kName); break;
         case EntityKind::kEvent:
           match = str("name") == field_text(f, field::kTitle) && iso_to_odoo(field_text(f, field::kStart)).value_or("") == str("date_begin");
@@ -165,10 +154,73 @@ Result<std::map<std::size_t, std::int64_t>> OdooConnector::adopt(EntityKind kind
       }
       if (match) hits.push_back(*row.find("id")->as_int());
     }
-    if (hits.size() == 1) {
-      found[i] = hits.front();
-    } else if (hits.size() > 1) {
-      found[i] = -static_cast<std::int64_t>(hits.size());  // ambiguous: reported by the caller
+    if (hits.empty()) continue;
+    Adopted a;
+    a.id = hits.size() == 1 ? hits.front() : -static_cast<std::int64_t>(hits.size());  // ambiguous
+    switch (kind) {  // what found it, recorded in the link (`coopsync links show`)
+      case EntityKind::kGroup: a.key = field::kName, a.value = field_text(f, field::kName); break;
+      case EntityKind::kEvent:
+        a.key = "title+start", a.value = field_text(f, field::kTitle) + " " + field_text(f, field::kStart);
+        break;
+      case EntityKind::kRegistration:
+        a.key = "person+event", a.value = field_text(f, field::kPerson) + "+" + field_text(f, field::kEvent);
+        break;
+      default: break;
+    }
+    found[i] = std::move(a);
+  }
+  return found;
+}
+
+Result<std::map<std::size_t, OdooConnector::Adopted>> OdooConnector::adopt_persons(
+    const std::vector<const Write*>& writes) {
+  // One search_read for the batch: is_company = False and any of the keys, e.g.
+  // ["&", is_company, "|", email_normalized in [...], ref in [...]] in prefix form.
+  const std::string& number_field = s_.member_number_field;
+  auto key_value = [&](const Write& w, const std::string& key) {
+    return key == field::kEmail ? lower(field_text(w.fields, field::kEmail))
+                                : field_text(w.fields, field::kMemberNumber);
+  };
+  auto partner_fields = session_.fields("res.partner");
+  if (!partner_fields) return std::move(partner_fields).error();
+  const bool normalized = (*partner_fields)->count("email_normalized") > 0;
+  std::vector<Value> leaves;
+  for (const auto& key : s_.person_match) {
+    Array values;
+    for (const auto* w : writes) {
+      const std::string v = key_value(*w, key);
+      if (v.empty()) continue;
+      if (key == field::kEmail && !normalized) {
+        leaves.push_back(leaf("email", "=ilike", Value(v)));
+      } else {
+        values.emplace_back(v);
+      }
+    }
+    if (values.empty()) continue;
+    // email_normalized: Odoo's own lower-cased, stored copy, one indexed `in`.
+    leaves.push_back(leaf(key == field::kEmail ? "email_normalized" : number_field.c_str(), "in", Value(std::move(values))));
+  }
+  std::map<std::size_t, Adopted> found;
+  if (leaves.empty()) return found;
+  Array domain = any_of(std::move(leaves));
+  domain.insert(domain.begin(), leaf("is_company", "=", Value(false)));
+  std::vector<std::string> fields{"email"};
+  if (!number_field.empty()) fields.push_back(number_field);
+  auto rows = session_.search_read("res.partner", domain, fields, {0, 0, "id asc", false});
+  if (!rows) return std::move(rows).error();
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    for (const auto& key : s_.person_match) {  // in priority order: the first that finds decides
+      const std::string v = key_value(*writes[i], key);
+      if (v.empty()) continue;
+      std::vector<std::int64_t> hits;
+      for (const auto& row : *rows) {
+        const std::string* text = row_text(row, key == field::kEmail ? "email" : number_field.c_str());
+        if (text == nullptr) continue;
+        if (key == field::kEmail ? lower(*text) == v : *text == v) hits.push_back(*row.find("id")->as_int());
+      }
+      if (hits.empty()) continue;
+      found[i] = {hits.size() == 1 ? hits.front() : -static_cast<std::int64_t>(hits.size()), key, v};
+      break;
     }
   }
   return found;
@@ -188,27 +240,17 @@ void OdooConnector::create_records(EntityKind kind, const std::vector<const Writ
     auto it = adopted->find(i);
     if (it == adopted->end()) {
       todo.push_back(i);
-    } else if (it->second < 0) {
-      results[i]->error = make_error(ErrorKind::kPermanent, "odoo " + model + ": " + std::to_string(-it->second) +
-                                                                " records match; not adopting any (resolve the duplicate)");
+    } else if (it->second.id < 0) {
+      results[i]->error = make_error(ErrorKind::kPermanent, "odoo " + model + ": " + std::to_string(-it->second.id) +
+                                                                " records match by " + it->second.key +
+                                                                "; not adopting any (resolve the duplicate)");
     } else {
-      results[i]->external_id = std::to_string(it->second);
+      results[i]->external_id = std::to_string(it->second.id);
       results[i]->adopted = true;
       // What adopt() matched on, recorded in the link (`coopsync links show`).
-      const Fields& f = writes[i]->fields;
-      auto& r = *results[i];
-      switch (kind) {
-        case EntityKind::kPerson: r.matched_key = field::kEmail, r.matched_value = lower(field_text(f, field::kEmail)); break;
-        case EntityKind::kGroup: r.matched_key = field::kName, r.matched_value = field_text(f, field::kName); break;
-        case EntityKind::kEvent:
-          r.matched_key = "title+start", r.matched_value = field_text(f, field::kTitle) + " " + field_text(f, field::kStart);
-          break;
-        case EntityKind::kRegistration:
-          r.matched_key = "person+event", r.matched_value = field_text(f, field::kPerson) + "+" + field_text(f, field::kEvent);
-          break;
-        default: break;
-      }
-      if (kind == EntityKind::kPerson) adopted_partners.push_back(it->second);
+      results[i]->matched_key = it->second.key;
+      results[i]->matched_value = it->second.value;
+      if (kind == EntityKind::kPerson) adopted_partners.push_back(it->second.id);
     }
   }
   if (!adopted_partners.empty()) {

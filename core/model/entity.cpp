@@ -30,7 +30,7 @@ constexpr RefField kRegistrationRefs[] = {{field::kPerson, EntityKind::kPerson},
 
 constexpr const char* kPersonFields[] = {field::kGivenName, field::kFamilyName,
                                          field::kDisplayName, field::kEmail, field::kPhone,
-                                         field::kLocale, field::kActive};
+                                         field::kLocale, field::kActive, field::kMemberNumber};
 constexpr const char* kGroupFields[] = {field::kName, field::kSlug, field::kDescription,
                                         field::kParent};
 constexpr const char* kMembershipFields[] = {field::kPerson, field::kGroup, field::kRole};

@@ -39,6 +39,9 @@ inline constexpr const char* kEmail = "email";        // normalised: trimmed, lo
 inline constexpr const char* kPhone = "phone";        // normalised: E.164
 inline constexpr const char* kLocale = "locale";      // "fr_FR"
 inline constexpr const char* kActive = "active";      // bool
+// The member's number in the cooperative's register (Odoo: the partner's `ref`, or the
+// field `member_number_field` names); an identity key when identity.match.person lists it.
+inline constexpr const char* kMemberNumber = "member_number";
 // Group
 inline constexpr const char* kName = "name";
 inline constexpr const char* kSlug = "slug";

@@ -163,7 +163,8 @@ TEST_CASE("kind names and field names are checked against the canonical model") 
             "t.yaml:2:19: identity.default_region: expected a two-letter ISO 3166 country code "
             "in capitals (FR, BE, CH...)",
             "t.yaml:4:21: identity.match.person[1]: 'phone_number' is not a field of person "
-            "(fields: given_name, family_name, display_name, email, phone, locale, active)",
+            "(fields: given_name, family_name, display_name, email, phone, locale, active, "
+            "member_number)",
             "t.yaml:10:23: systems.erp.kinds.person.owns[0]: 'emial' is not a field of person "
             "(did you mean 'email'?)",
             "t.yaml:10:23: systems.erp.kinds.person.owns[0]: 'emial' is owned here but not in "
