@@ -4,6 +4,7 @@
 #include "connectors/nextcloud/nextcloud_connector.hpp"
 
 #include <map>
+#include <optional>
 
 namespace coopsync::nextcloud {
 namespace {
@@ -14,6 +15,22 @@ std::string last_segment(const std::string& href) {
   std::string decoded = percent_decode(href);
   while (!decoded.empty() && decoded.back() == '/') decoded.pop_back();
   return decoded.substr(decoded.rfind('/') + 1);
+}
+
+// N of Sabre's "http://sabre.io/ns/sync/<N>" (the calendar's change counter); nullopt for
+// any other token (Radicale's are opaque).
+std::optional<long long> sabre_counter(const std::string& token) {
+  static const std::string prefix = "http://sabre.io/ns/sync/";
+  if (token.size() <= prefix.size() || token.size() > prefix.size() + 18 ||
+      token.compare(0, prefix.size(), prefix) != 0) {
+    return std::nullopt;
+  }
+  long long n = 0;
+  for (std::size_t i = prefix.size(); i < token.size(); ++i) {
+    if (token[i] < '0' || token[i] > '9') return std::nullopt;
+    n = n * 10 + (token[i] - '0');
+  }
+  return n;
 }
 
 // "<group>/<object>.ics" -> {group, object}
@@ -98,7 +115,16 @@ Result<ChangePage> NextcloudConnector::event_changes(const std::string& cursor) 
     for (const auto& cal : *calendars) {
       auto gid = group_of_calendar(s_.calendar_template, cal.name);
       if (!gid || excluded_group(*gid)) continue;
-      const std::string since = full ? "" : (tokens.count(cal.name) ? tokens[cal.name] : "");
+      std::string since = full ? "" : (tokens.count(cal.name) ? tokens[cal.name] : "");
+      const auto stored = sabre_counter(since);
+      const auto current = sabre_counter(cal.sync_token);
+      if (stored && current && *stored > *current) {
+        // The calendar restarted (made again, or restored): Nextcloud answers any
+        // well-formed token with no changes (71), so read it whole instead.
+        warn("sync-token of " + cal.name + " is ahead of the calendar's (" + cal.sync_token +
+             "): the calendar was made again or restored; reading it whole");
+        since.clear();
+      }
       auto sync = cal_.sync(cal.href, since);
       if (!sync) return std::move(sync).error();
       if (sync->token_rejected) {

@@ -168,10 +168,11 @@ TEST_CASE("calendar sync against the Nextcloud simulator") {
                 env.url() + "/remote.php/dav/calendars/admin/group-lyon/"};
   calendar_scenario(*conn, be);
   // Nextcloud's quirk: an unknown but well-formed token is "no changes" (not an error), so a
-  // server reset cannot be detected from the token; the connector reports an empty page.
+  // server reset cannot be detected from the answer; a stored token ahead of the calendar's
+  // current one (the calendar listing's sync-token) can: the calendar is read whole.
   std::string unknown = R"({"calendars":{"group-lyon":"http://sabre.io/ns/sync/999999"}})";
   auto page = conn->changes(EntityKind::kEvent, unknown, std::chrono::milliseconds(0));
   REQUIRE(page.ok());
-  CHECK(page->records.empty());
+  CHECK_FALSE(page->records.empty());
   CHECK_FALSE(page->full_listing);
 }
