@@ -7,8 +7,8 @@
 #include <spdlog/logger.h>
 
 #include <set>
-#include <unordered_set>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace coopsync::engine {
 
@@ -46,6 +46,7 @@ class PassRun {
   Status handle_deletion(SystemRuntime& system, const store::Link& link, const std::string& entity_id);
   Result<bool> own_write_read_back(SystemRuntime& system, const store::Link& link, EntityKind kind,
                                    bool first_sight);
+  Result<bool> open_write_of(const std::string& system, const std::string& entity_id, bool removal);
   Result<std::optional<std::string>> translate_refs_in(const SystemRuntime& system, EntityKind kind, Fields& fields);
   struct Resolution {
     std::string entity_id;

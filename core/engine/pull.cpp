@@ -498,10 +498,18 @@ Result<bool> PassRun::own_write_read_back(SystemRuntime& sys, const store::Link&
                                           bool first_sight) {
   if (kind != EntityKind::kMembership && kind != EntityKind::kRegistration) return false;
   if (!first_sight) return link.hash.empty() && link.rule.rfind("adopted", 0) == 0;
-  auto open = e_.store_.open_outbox_of(sys.name(), link.entity_id);
+  return open_write_of(sys.name(), link.entity_id, /*removal=*/false);
+}
+
+// Whether a write of ours to the entity in that system is still open (pending, in backoff,
+// or dead): a removal (delete, disable) or else a create (create, enable).
+Result<bool> PassRun::open_write_of(const std::string& system, const std::string& entity_id, bool removal) {
+  auto open = e_.store_.open_outbox_of(system, entity_id);
   if (!open.ok()) return std::move(open).error();
-  return std::any_of(open->begin(), open->end(), [](const store::OutboxEntry& e) {
-    return e.write.op == WriteOp::kCreate || e.write.op == WriteOp::kEnable;
+  return std::any_of(open->begin(), open->end(), [removal](const store::OutboxEntry& e) {
+    const WriteOp op = e.write.op;
+    return removal ? op == WriteOp::kDelete || op == WriteOp::kDisable
+                   : op == WriteOp::kCreate || op == WriteOp::kEnable;
   });
 }
 
@@ -541,6 +549,15 @@ Status PassRun::handle_deletion(SystemRuntime& sys, const store::Link& link, con
     // news. Otherwise a system that lists what it holds (Nextcloud's group members) deleted
     // again, every pass, a membership that another system had brought back.
     if (holds.count(kAbsent)) return ok_status();
+    // Our own removal there read back, its answer lost (the entry is still open), while the
+    // entity was wanted again since (a member moved away and back): the record is gone
+    // there, as we knew; it is no news for the entity, which is made there again.
+    auto echo = open_write_of(sys.name(), entity_id, /*removal=*/true);
+    if (!echo.ok()) return std::move(echo).error();
+    if (*echo) {
+      return e_.store_.update_link_state(link.system, link.kind, link.external_id, link.version,
+                                         encode_hashes({{kAbsent, "1"}}));
+    }
     fields["_meta"]["deleted"] = true;
     holds = {{kAbsent, "1"}};
   }

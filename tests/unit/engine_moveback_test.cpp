@@ -130,3 +130,27 @@ TEST_CASE("a create waiting in backoff for a membership that ended since is drop
   CHECK(h.cloud.live(EntityKind::kMembership).size() == 1);
   CHECK(h.pass().total_writes() == 0);
 }
+
+TEST_CASE("a removal whose answer was lost, read back after the member came back, takes nothing away") {
+  EngineHarness h;
+  const auto person = h.erp.add(EntityKind::kPerson, moveback_test::member_ana());
+  const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
+  const auto member =
+      h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
+  h.pass();
+  const auto cloud_member = h.cloud.live(EntityKind::kMembership).begin().key();
+  h.erp.remove(EntityKind::kMembership, member);
+  moveback_test::fail_next_writes(h.cloud, 1);
+  auto lost = h.pass();
+  CHECK(lost.systems["cloud"].failed == 1);
+  // The removal did happen there (only its answer was lost), and she is back in the ERP.
+  h.cloud.remove(EntityKind::kMembership, cloud_member);
+  moveback_test::restore(h.erp, EntityKind::kMembership, member);
+  h.pass();
+  // The cloud reporting it gone is the echo of that removal, not her leaving again.
+  CHECK(h.erp.live(EntityKind::kMembership).size() == 1);
+  CHECK(h.cloud.live(EntityKind::kMembership).size() == 1);
+  auto after = h.pass();
+  CHECK(after.total_writes() == 0);
+  CHECK(after.pending == 0);
+}
