@@ -79,22 +79,31 @@ Result<std::vector<ExternalRecord>> NextcloudConnector::find_groups(const Fields
   const std::string gid = group_id_for(keys);
   const std::string name = field_text(keys, field::kName);
   if (gid.empty() && name.empty()) return out;
-  auto data = ocs_.call_ok("GET", "/cloud/groups/details",
-                           {{"search", gid.empty() ? name : gid}, {"limit", "50"}, {"offset", "0"}});
-  if (!data) return std::move(data).error();
-  const auto groups = data->is_object() ? data->value("groups", nlohmann::json()) : nlohmann::json();
-  if (!groups.is_array()) return out;
-  for (const auto& g : groups) {
-    if (!g.is_object() || !g.contains("id") || !g["id"].is_string()) continue;
-    const std::string id = g["id"];
-    const std::string display = g.value("displayname", id);
-    if (excluded_group(id) || (id != gid && display != name)) continue;
-    ExternalRecord r;
-    r.kind = EntityKind::kGroup;
-    r.external_id = id;
-    r.fields = group_projection(id, display);
-    r.version = fields_version(r.fields);
-    out.push_back(std::move(r));
+  // The search matches ids and display names by substring, ordered by id: the exact one
+  // may be past the first page ("lyon" after fifty "a-lyon-..."). Bounded at 20 pages.
+  constexpr int kPage = 50;
+  for (int offset = 0; offset < 20 * kPage; offset += kPage) {
+    auto data = ocs_.call_ok("GET", "/cloud/groups/details",
+                             {{"search", gid.empty() ? name : gid},
+                              {"limit", std::to_string(kPage)},
+                              {"offset", std::to_string(offset)}});
+    if (!data) return std::move(data).error();
+    const auto groups =
+        data->is_object() ? data->value("groups", nlohmann::json()) : nlohmann::json();
+    if (!groups.is_array()) return out;
+    for (const auto& g : groups) {
+      if (!g.is_object() || !g.contains("id") || !g["id"].is_string()) continue;
+      const std::string id = g["id"];
+      const std::string display = g.value("displayname", id);
+      if (excluded_group(id) || (id != gid && display != name)) continue;
+      ExternalRecord r;
+      r.kind = EntityKind::kGroup;
+      r.external_id = id;
+      r.fields = group_projection(id, display);
+      r.version = fields_version(r.fields);
+      out.push_back(std::move(r));
+    }
+    if (groups.size() < static_cast<std::size_t>(kPage)) break;
   }
   return out;
 }

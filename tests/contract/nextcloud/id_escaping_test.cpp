@@ -83,3 +83,31 @@ TEST_CASE("a membership known only by its id splits at the first ':' (user ids h
         "/ocs/v2.php/cloud/users/jean.dupont%40coop.example/groups"
         "?groupid=Conseil%3A%20bureau&format=json");
 }
+
+TEST_CASE("a group is found by id even when its search matches more than one page") {
+  // /cloud/groups/details?search= matches ids and display names by substring, ordered by
+  // id: with many "lyon-..." groups, "lyon" itself may sit past the first page.
+  std::vector<std::string> targets;
+  auto http = std::make_unique<testing::FakeHttpClient>(
+      [&](const http::Request& r) -> Result<http::Response> {
+        targets.push_back(nc::target_of(r.url));
+        std::string groups;
+        if (targets.size() == 1) {
+          for (int i = 0; i < 50; ++i) {
+            groups += (i ? "," : "") + std::string(R"({"id":"a-lyon-)") + std::to_string(i) +
+                      R"(","displayname":"A Lyon )" + std::to_string(i) + R"("})";
+          }
+        } else {
+          groups = R"({"id":"lyon","displayname":"Lyon"})";
+        }
+        return testing::respond(200, ok_json(R"({"groups":[)" + groups + "]}"));
+      });
+  NextcloudConnector conn(settings(), std::move(http), nullptr);
+  auto found = conn.find(EntityKind::kGroup, Fields{{"slug", "lyon"}});
+  REQUIRE_MESSAGE(found.ok(), (found.ok() ? "" : found.error().describe()));
+  REQUIRE(found->size() == 1);
+  CHECK((*found)[0].external_id == "lyon");
+  REQUIRE(targets.size() == 2);
+  CHECK(targets[1] ==
+        "/ocs/v2.php/cloud/groups/details?search=lyon&limit=50&offset=50&format=json");
+}
