@@ -39,7 +39,8 @@ config::ObjectSpec settings_spec() {
   s.add(fs::string_list("person_match").fallback(nlohmann::json::array({"email"})).describe(
       "Before creating a partner, the partners searched for one to adopt, by these canonical "
       "fields in this order (email, member_number): the first that finds partners decides; "
-      "several found are a conflict, never a guess. member_number needs member_number_field"));
+      "several found refuse the create (a duplicate to resolve), never a guess. "
+      "member_number needs member_number_field"));
   s.add(fs::string("group_model").fallback("res.partner.category").describe(
       "Model holding groups (tags by default); partners join them through category_id"));
   s.add(fs::string("group_prefix").fallback("").describe(
