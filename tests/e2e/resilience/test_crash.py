@@ -6,9 +6,8 @@ each member exactly once with the final value of every field (name, email, commu
 group and room), each event once and announced once, and nothing is left in the outbox.
 Asserted on the servers' state.
 
-Members also move between communities (COOPSYNC_CRASH_MOVES=0 leaves moves out;
-COOPSYNC_CRASH_MOVES=back also moves some back to the community they left: not in CI, an open
-engine bug leaves a member moved back out of the group it returned to).
+Members also move between communities, some of them back to the community they left
+(COOPSYNC_CRASH_MOVES: back by default, 1 one-way moves only, 0 none).
 
 Kill moments are drawn from a seeded RNG: most are timed kills (SIGKILL after a random
 delay), some use coopsync's named crash points (COOPSYNC_CRASH_AT, e.g. between a remote
@@ -36,7 +35,7 @@ from seed import MAIL_DOMAIN, build_seed  # noqa: E402
 
 MEMBERS = int(os.environ.get("COOPSYNC_CRASH_MEMBERS", "160"))
 KILLS = int(os.environ.get("COOPSYNC_CRASH_KILLS", "20"))
-MOVES = os.environ.get("COOPSYNC_CRASH_MOVES", "1")   # 0: none; back: some move back too
+MOVES = os.environ.get("COOPSYNC_CRASH_MOVES", "back")  # 1: one-way moves only; 0: none
 SEED = int(os.environ.get("COOPSYNC_CRASH_SEED") or random.SystemRandom().randrange(1, 10**9))
 ROUNDS = 3                          # kills are spread over rounds of changes
 CRASH_POINTS = ["after_pull", "after_outbox_write", "after_remote_write", "after_link_commit"]
