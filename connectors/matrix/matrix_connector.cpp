@@ -50,6 +50,9 @@ MatrixConnector::MatrixConnector(const ConnectorContext& ctx, Settings settings,
                                     settings_.request_timeout},
               std::move(sleeper)),
       caps_(matrix_capabilities(settings_.admin)) {
+  // createRoom takes an invite list (no reason can go with it): a new room's members are
+  // invited in its creation when no invite_reason is configured.
+  if (settings_.invite_reason.empty()) caps_.fold_memberships_into = EntityKind::kGroup;
   if (settings_.mode == Mode::kAppservice) {
     client_.set_access_token(settings_.as_token);
   } else if (!settings_.access_token.empty()) {
@@ -100,7 +103,8 @@ Status MatrixConnector::ready() {
   return check();
 }
 
-Result<std::string> MatrixConnector::ensure_space(bool create) {
+Result<std::string> MatrixConnector::ensure_space(bool create,
+                                                  const std::vector<std::string>& invite) {
   if (!space_id_.empty()) return space_id_;
   const std::string alias = expand(settings_.space_alias, {{"prefix", settings_.namespace_prefix},
                                                            {"server", settings_.server_name}});
@@ -119,6 +123,7 @@ Result<std::string> MatrixConnector::ensure_space(bool create) {
                {"power_level_content_override",
                 {{"events_default", 100}, {"invite", 50}, {"users", {{me_, 100}}}}}};
   if (!settings_.space_topic.empty()) body["topic"] = settings_.space_topic;
+  if (!invite.empty()) body["invite"] = invite;
   auto created = client_.create_room(body);
   if (!created.ok()) {
     if (created.error().kind != ErrorKind::kConflict) return std::move(created).error();
@@ -129,16 +134,21 @@ Result<std::string> MatrixConnector::ensure_space(bool create) {
     return space_id_;
   }
   space_id_ = created->room_id;
-  space_members_read_ = true;  // new: nobody but us is in it
+  space_members_read_ = true;  // new: nobody but us is in it, and those it invited
+  in_space_.insert(invite.begin(), invite.end());
   return space_id_;
 }
 
-Status MatrixConnector::link_into_space(const std::string& room_id) {
+Status MatrixConnector::link_into_space(const std::string& room_id, bool fresh) {
   auto space = ensure_space(true);
   if (!space.ok()) return std::move(space).error();
-  auto child = client_.get_state(*space, "m.space.child", room_id);
-  if (!child.ok()) return std::move(child).error();
-  if (!child->has_value() || (*child)->empty()) {
+  std::optional<json> child;
+  if (!fresh) {
+    auto read = client_.get_state(*space, "m.space.child", room_id);
+    if (!read.ok()) return std::move(read).error();
+    child = std::move(*read);
+  }
+  if (!child.has_value() || child->empty()) {
     auto put = client_.put_state(*space, "m.space.child", room_id,
                                  {{"via", {settings_.server_name}}, {"suggested", true}});
     if (!put.ok()) return std::move(put).error();
@@ -235,6 +245,25 @@ std::vector<WriteResult> MatrixConnector::apply(const std::vector<Write>& writes
   // Each request waits out 429s up to rate_limit_max_wait; the batch as a whole up to
   // rate_limit_budget. Past it, the rest goes back to the outbox with the last hint.
   const auto held_at_start = client_.stats().held_back;
+  // Members of rooms created in this batch, when the space is not there yet: the space's
+  // creation invites them all, rather than one invite each afterwards.
+  if (space_id_.empty()) {
+    std::vector<std::string> members;
+    std::set<std::string> seen;
+    for (const auto& w : writes) {
+      if (w.kind != EntityKind::kGroup || w.op != WriteOp::kCreate) continue;
+      for (const auto& m : w.memberships) {
+        if (members.size() >= kCreationInvites) break;
+        if (seen.insert(m.other).second) members.push_back(m.other);
+      }
+    }
+    if (!members.empty()) {
+      if (auto space = ensure_space(true, members); !space.ok()) {
+        for (std::size_t i = 0; i < writes.size(); ++i) out.push_back(WriteResult{space.error()});
+        return out;
+      }
+    }
+  }
   for (const auto& w : writes) {
     if (client_.stats().held_back - held_at_start > settings_.rate_limit_budget) {
       out.push_back(WriteResult{make_error(ErrorKind::kRateLimited,

@@ -18,6 +18,10 @@
 
 namespace coopsync::matrix {
 
+// Most invites one createRoom carries. Synapse makes each one an event within that one
+// request, which must finish within request_timeout; the rest are invited one by one.
+inline constexpr std::size_t kCreationInvites = 1000;
+
 class MatrixConnector final : public Connector {
  public:
   // `sleeper` replaces std::this_thread::sleep_for in tests (pacing on 429).
@@ -36,8 +40,10 @@ class MatrixConnector final : public Connector {
 
  private:
   Status ready();  // check() once, then cached
-  Result<std::string> ensure_space(bool create);  // "" when absent and !create
-  Status link_into_space(const std::string& room_id);
+  // "" when absent and !create; a space created here invites `invite` in its creation.
+  Result<std::string> ensure_space(bool create, const std::vector<std::string>& invite = {});
+  // `fresh`: the room was just created, so it cannot be a child of the space yet.
+  Status link_into_space(const std::string& room_id, bool fresh = false);
   // `listed`: the space's members were read in this pass (membership listing), so a user
   // not among them is invited without reading their membership first.
   Status invite_into_space(const std::string& user_id, bool listed = false);

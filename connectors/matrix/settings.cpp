@@ -40,7 +40,9 @@ config::ObjectSpec make_spec() {
       "Announcement template: {title} {when} {location} {online_url} {description}"));
   s.add(fs::string("announcement_cancelled").describe(
       "Text the announcement is edited to when the event is cancelled (same placeholders)"));
-  s.add(fs::string("invite_reason").describe("Reason shown with invitations"));
+  s.add(fs::string("invite_reason").describe(
+      "Reason shown with invitations. Set, each member of a new room is invited on their own "
+      "(a room's creation, which invites its members otherwise, carries no reason)"));
   s.add(fs::string("kick_reason").fallback("left the collective").describe(
       "Reason shown when someone is removed from a room"));
   s.add(fs::duration("rate_limit_max_wait").fallback("2m").describe(

@@ -78,7 +78,10 @@ WriteResult MatrixConnector::write_group(const Write& w) {
   const std::string alias = room_alias_for(settings_, slug);
   auto space = ensure_space(true);
   if (!space.ok()) return WriteResult::failed(space.error());
-  auto existing = client_.resolve_alias(alias);
+  // Listed: every room of the space was read in this pass and none is this one; a room
+  // given the alias since (or made by hand outside the space) answers M_ROOM_IN_USE below.
+  auto existing = w.listed ? Result<std::optional<std::string>>(std::nullopt)
+                           : client_.resolve_alias(alias);
   if (!existing.ok()) return WriteResult::failed(existing.error());
   if (existing->has_value()) {
     const std::string room_id = **existing;
@@ -107,6 +110,13 @@ WriteResult MatrixConnector::write_group(const Write& w) {
                {"power_level_content_override", {{"users", {{me_, 100}}}}}};
   const std::string topic = field_text(w.fields, field::kDescription);
   if (!topic.empty()) body["topic"] = topic;
+  // Its members planned in the same pass are invited in the creation (createRoom `invite`).
+  if (!w.memberships.empty()) {
+    body["invite"] = json::array();
+    for (std::size_t i = 0; i < w.memberships.size() && i < kCreationInvites; ++i) {
+      body["invite"].push_back(w.memberships[i].other);
+    }
+  }
   auto created = client_.create_room(body);
   std::string room_id;
   bool adopted = false;
@@ -121,8 +131,22 @@ WriteResult MatrixConnector::write_group(const Write& w) {
   } else {
     return WriteResult::failed(created.error());
   }
-  if (auto st = link_into_space(room_id); !st.ok()) return WriteResult::failed(st.error());
-  return written(room_id, adopted);
+  if (auto st = link_into_space(room_id, !adopted); !st.ok()) {
+    return WriteResult::failed(st.error());
+  }
+  WriteResult out = written(room_id, adopted);
+  for (std::size_t i = 0; i < w.memberships.size(); ++i) {
+    const auto& m = w.memberships[i];
+    // Invited with the room, and into the space (usually by the space's own creation). One
+    // not invited into the space goes on its own (its room invite is then repeated, which
+    // the homeserver accepts: 24).
+    WriteResult joined;
+    if (!adopted && i < kCreationInvites && invite_into_space(m.other, true).ok()) {
+      joined = written(room_id + "|" + m.other);
+    }
+    out.memberships.push_back(std::move(joined));
+  }
+  return out;
 }
 
 WriteResult MatrixConnector::write_membership(const Write& w) {

@@ -31,6 +31,8 @@ Capabilities full_capabilities() {
                                   field::kTimezone, field::kAllDay, field::kLocation,
                                   field::kOnlineUrl, field::kStatus, field::kGroup},
                                  {}};
+  // addUser takes groups[]: a new account's memberships ride in its creation.
+  c.fold_memberships_into = EntityKind::kPerson;
   return c;
 }
 

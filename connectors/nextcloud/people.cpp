@@ -171,6 +171,10 @@ Result<WriteResult> NextcloudConnector::create_person(const Write& w) {
   const std::string email = field_text(w.fields, field::kEmail);
   std::string display = field_text(w.fields, field::kDisplayName);
   const bool active = !w.fields.contains(field::kActive) || bool_of(w.fields[field::kActive], true);
+  // The memberships planned with it go in the creation as groups[] (07, 08). A group
+  // refused there (104: gone since; 105: not ours to fill) refuses the whole creation
+  // before the account is made (11): then it is made without them, and they go on their own.
+  bool with_groups = !w.memberships.empty();
   for (int n = 1; n <= 20; ++n) {
     const std::string uid = n == 1 ? base : base + std::to_string(n);
     if (excluded_user(uid)) continue;
@@ -178,8 +182,16 @@ Result<WriteResult> NextcloudConnector::create_person(const Write& w) {
     if (!(s_.welcome_email && !email.empty())) form.emplace_back("password", random_password());
     if (!display.empty()) form.emplace_back("displayName", display);
     if (!email.empty()) form.emplace_back("email", email);
+    if (with_groups) {
+      for (const auto& m : w.memberships) form.emplace_back("groups[]", m.other);
+    }
     auto reply = ocs_.call("POST", "/cloud/users", {}, form);
     if (!reply) return std::move(reply).error();
+    if (with_groups && (reply->ocs_status == 104 || reply->ocs_status == 105)) {
+      with_groups = false;
+      --n;  // the same id again, without the groups
+      continue;
+    }
     if (reply->ocs_status == 102) {  // 09: the id is taken; the same person, or someone else?
       auto existing = read_user(uid);
       if (!existing) return std::move(existing).error();
@@ -201,8 +213,17 @@ Result<WriteResult> NextcloudConnector::create_person(const Write& w) {
       auto off = ocs_.call_ok("PUT", "/cloud/users/" + http::url_encode(uid) + "/disable");
       if (!off) return std::move(off).error();
     }
-    return WriteResult{std::nullopt, uid,
-                       fields_version(person_projection(email, display, active)), false};
+    WriteResult made{std::nullopt, uid, fields_version(person_projection(email, display, active)),
+                     false};
+    for (const auto& m : w.memberships) {
+      WriteResult joined;
+      if (with_groups) {
+        joined.external_id = uid + ":" + m.other;  // as membership_changes() names it
+        joined.version = "1";
+      }
+      made.memberships.push_back(std::move(joined));
+    }
+    return made;
   }
   return make_error(ErrorKind::kConflict, "no free user id from " + base + " to " + base + "20");
 }

@@ -46,6 +46,14 @@ struct ChangePage {
 };
 
 enum class WriteOp { kCreate, kUpdate, kDisable, kEnable, kDelete };
+
+// A membership planned as a create in the same pass as the create of its person or group,
+// handed to that create so that one request makes both where the API takes them together
+// (Nextcloud's addUser takes groups[], Matrix's createRoom an invite list).
+struct FoldedMembership {
+  std::string entity_id;  // the membership's canonical id
+  std::string other;      // this system's id of the other side: the group, or the person
+};
 const char* to_string(WriteOp op);
 std::optional<WriteOp> parse_write_op(std::string_view name);
 
@@ -63,6 +71,8 @@ struct Write {
   // request or more per create). A create that collides all the same (made there since the
   // listing) must still adopt on the system's "exists" answer.
   bool listed = false;
+  // kCreate of the kind Capabilities::fold_memberships_into: memberships to write with it.
+  std::vector<FoldedMembership> memberships;
 };
 
 struct WriteResult {
@@ -75,6 +85,10 @@ struct WriteResult {
   // link records "adopted:<key>" and the value; left empty, just "adopted".
   std::string matched_key;
   std::string matched_value;
+  // One per Write::memberships, in order: the membership's external id (and version) when
+  // the create wrote it too; an empty external_id when it did not (adopted record, refused
+  // group...): the engine then sends that membership on its own.
+  std::vector<WriteResult> memberships;
 
   // A refused write, for the record `external_id` names when it is known.
   static WriteResult failed(Error e, std::string external_id = {}) {
@@ -100,6 +114,9 @@ struct Capabilities {
   // Kinds whose changes() can long-poll (Matrix /sync: memberships): the daemon listens to
   // them and passes at once when something arrives.
   std::set<EntityKind> push_kinds;
+  // The kind (person or group) whose create can carry its memberships (Write::memberships).
+  // The engine then applies the other side's kind first, so that it is there to refer to.
+  std::optional<EntityKind> fold_memberships_into;
 
   const KindCapabilities* of(EntityKind kind) const {
     auto it = kinds.find(kind);

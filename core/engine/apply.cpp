@@ -12,7 +12,14 @@
 namespace coopsync::engine {
 
 namespace {
-int kind_rank(EntityKind k) {
+// Persons, then groups, then what joins them. When the system's person creates carry their
+// memberships (Capabilities::fold_memberships_into), groups come first so they are there
+// to be named.
+int kind_rank(EntityKind k, std::optional<EntityKind> fold) {
+  if (fold == EntityKind::kPerson) {
+    if (k == EntityKind::kGroup) return 0;
+    if (k == EntityKind::kPerson) return 1;
+  }
   switch (k) {
     case EntityKind::kPerson: return 0;
     case EntityKind::kGroup: return 1;
@@ -22,6 +29,10 @@ int kind_rank(EntityKind k) {
   }
   return 5;
 }
+
+// Due entries are loaded (payloads parsed) this many at a time, never all at once: a first
+// sync plans tens of thousands.
+constexpr std::size_t kApplyChunk = 1000;
 }  // namespace
 
 Status PassRun::apply_system(SystemRuntime& sys) {
@@ -29,7 +40,7 @@ Status PassRun::apply_system(SystemRuntime& sys) {
   // Applying a plan: its entries now, whatever their backoff; entries of other entities wait.
   const auto& only = only_keys_;
   const auto until = only ? store::Clock::now() + std::chrono::hours(24 * 365 * 100) : store::Clock::now();
-  auto due = e_.store_.due(sys.name(), until, 1000000);
+  auto due = e_.store_.due_refs(sys.name(), until);
   if (!due.ok()) return std::move(due).error();
   // Coalesce: per entity keep the newest entry (a planned one, when applying a plan); older
   // ones are superseded by it.
@@ -45,53 +56,103 @@ Status PassRun::apply_system(SystemRuntime& sys) {
     const auto& e = (*due)[i];
     const bool planned = only && only->count(e.key);
     if (only && !planned) continue;
-    if (!only && considered_.count(e.write.entity_id) && !planned_keys_.count(e.key)) {
+    if (!only && considered_.count(e.entity_id) && !planned_keys_.count(e.key)) {
       stale[i] = true;
       continue;
     }
-    auto [it, inserted] = newest.emplace(e.write.entity_id, i);
+    auto [it, inserted] = newest.emplace(e.entity_id, i);
     if (!inserted && (*due)[it->second].id < e.id) it->second = i;
   }
-  std::vector<store::OutboxEntry> work;
+  std::vector<const store::OutboxRef*> work;
   for (std::size_t i = 0; i < due->size(); ++i) {
-    auto& e = (*due)[i];
+    const auto& e = (*due)[i];
     if (stale[i]) {
-      e_.log_->debug("{}: {} {} {} superseded: planned from an earlier state", sys.name(),
-                     to_string(e.write.op), to_string(e.write.kind), e.write.entity_id);
+      e_.log_->debug("{}: {} {} superseded (outbox entry {}): planned from an earlier state",
+                     sys.name(), to_string(e.kind), e.entity_id, e.id);
       if (auto st = e_.store_.drop_outbox_entry(e.id); !st.ok()) return st;
       continue;
     }
-    auto nit = newest.find(e.write.entity_id);
+    auto nit = newest.find(e.entity_id);
     if (nit == newest.end()) continue;  // not part of the plan being applied: waits
     if (nit->second != i) {
       if (auto st = e_.store_.drop_outbox_entry(e.id); !st.ok()) return st;
       continue;
     }
-    if (blocked_.count(e.write.entity_id)) continue;  // waits for a human
-    work.push_back(std::move(e));
+    if (blocked_.count(e.entity_id)) continue;  // waits for a human
+    work.push_back(&e);
   }
-  std::stable_sort(work.begin(), work.end(), [](const auto& a, const auto& b) {
-    return kind_rank(a.write.kind) < kind_rank(b.write.kind);
+  newest.clear();
+  const auto fold = sys.connector->capabilities().fold_memberships_into;
+  std::stable_sort(work.begin(), work.end(), [&](const auto* a, const auto* b) {
+    return kind_rank(a->kind, fold) < kind_rank(b->kind, fold);
   });
+  if (auto st = index_folds(fold, work); !st.ok()) return st;
   const std::size_t batch_size = static_cast<std::size_t>(std::max(1, sys.config->batch_size));
   std::vector<store::OutboxEntry> batch;
-  for (std::size_t i = 0; i < work.size(); ++i) {
-    batch.push_back(std::move(work[i]));
-    const bool last = i + 1 == work.size();
-    if (batch.size() >= batch_size || last || work[i + 1].write.kind != batch.back().write.kind) {
-      if (auto st = apply_batch(sys, batch); !st.ok()) return st;
-      batch.clear();
-      if (sys.unavailable) break;  // auth failure or outage: the rest waits for the next pass
+  for (std::size_t from = 0; from < work.size() && !sys.unavailable; from += kApplyChunk) {
+    std::vector<std::int64_t> ids;
+    const std::size_t to = std::min(work.size(), from + kApplyChunk);
+    for (std::size_t i = from; i < to; ++i) ids.push_back(work[i]->id);
+    auto chunk = e_.store_.outbox_entries(ids);
+    if (!chunk.ok()) return std::move(chunk).error();
+    // Settled meanwhile: a membership written with its person's or group's create.
+    std::erase_if(*chunk, [](const auto& e) { return e.state != store::OutboxState::kPending; });
+    for (std::size_t i = 0; i < chunk->size(); ++i) {
+      batch.push_back(std::move((*chunk)[i]));
+      const bool last = i + 1 == chunk->size();
+      if (batch.size() >= batch_size || last ||
+          (*chunk)[i + 1].write.kind != batch.back().write.kind) {
+        if (auto st = apply_batch(sys, batch); !st.ok()) return st;
+        batch.clear();
+        if (sys.unavailable) break;  // auth failure or outage: the rest waits for the next pass
+      }
     }
   }
+  folds_.clear();
+  folded_done_.clear();
   return ok_status();
+}
+
+Status PassRun::index_folds(std::optional<EntityKind> fold,
+                            const std::vector<const store::OutboxRef*>& work) {
+  folds_.clear();
+  if (!fold) return ok_status();
+  const char* owner = *fold == EntityKind::kPerson ? field::kPerson : field::kGroup;
+  const char* other = *fold == EntityKind::kPerson ? field::kGroup : field::kPerson;
+  std::vector<std::int64_t> ids;
+  const auto flush = [&]() -> Status {
+    auto entries = e_.store_.outbox_entries(ids);
+    ids.clear();
+    if (!entries.ok()) return std::move(entries).error();
+    for (const auto& e : *entries) {
+      const auto& f = e.write.fields;
+      if (e.write.op != WriteOp::kCreate || !f.contains(owner) || !f[owner].is_string() ||
+          !f.contains(other) || !f[other].is_string()) {
+        continue;
+      }
+      folds_[f[owner].get<std::string>()].push_back(
+          {e.id, e.write.entity_id, f[other].get<std::string>()});
+    }
+    return ok_status();
+  };
+  for (const auto* r : work) {
+    if (r->kind != EntityKind::kMembership) continue;
+    ids.push_back(r->id);
+    if (ids.size() >= kApplyChunk) {
+      if (auto st = flush(); !st.ok()) return st;
+    }
+  }
+  return flush();
 }
 
 Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>& batch, bool reread) {
   auto& rep = report_.systems[sys.name()];
   std::vector<Write> writes;
   std::vector<const store::OutboxEntry*> sent;
+  std::vector<std::vector<const Fold*>> folded;  // per write: the memberships it carries
+  const auto fold = sys.connector->capabilities().fold_memberships_into;
   for (auto& entry : batch) {
+    if (folded_done_.count(entry.id)) continue;  // written with its person's or group's create
     Write w = entry.write;
     auto link = e_.store_.link_of(w.entity_id, sys.name());
     if (!link.ok()) return std::move(link).error();
@@ -130,8 +191,14 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
     }
     w.key = entry.key;
     w.listed = w.op == WriteOp::kCreate && listed_.count({sys.name(), w.kind}) > 0;
+    std::vector<const Fold*> carried;
+    if (fold && w.kind == *fold && w.op == WriteOp::kCreate) {
+      auto st = fold_memberships(sys, w, carried);
+      if (!st.ok()) return st;
+    }
     writes.push_back(std::move(w));
     sent.push_back(&entry);
+    folded.push_back(std::move(carried));
   }
   if (writes.empty()) return ok_status();
   auto results = sys.connector->apply(writes);
@@ -163,6 +230,7 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
         continue;
       }
       if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
+      if (auto st = settle_folded(sys, folded[i], r); !st.ok()) return st;
     }
     return ok_status();
   });
@@ -180,6 +248,42 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
   // pass rather than hammer it; entries keep their backoff schedule.
   if (transient == writes.size() && writes.size() > 1) {
     sys.unavailable = make_error(ErrorKind::kTransient, sys.name() + ": every write of a batch failed; pausing until the next pass");
+  }
+  return ok_status();
+}
+
+Status PassRun::fold_memberships(SystemRuntime& sys, Write& w, std::vector<const Fold*>& carried) {
+  auto it = folds_.find(w.entity_id);
+  if (it == folds_.end()) return ok_status();
+  for (const auto& f : it->second) {
+    if (blocked_.count(f.membership)) continue;
+    auto mine = e_.store_.link_of(f.membership, sys.name());
+    if (!mine.ok()) return std::move(mine).error();
+    if (mine->has_value()) continue;  // there already: its entry goes as an update
+    auto target = e_.store_.link_of(f.other, sys.name());
+    if (!target.ok()) return std::move(target).error();
+    if (!target->has_value()) continue;  // the other side is not there yet: sent on its own
+    w.memberships.push_back({f.membership, (*target)->external_id});
+    carried.push_back(&f);
+  }
+  return ok_status();
+}
+
+Status PassRun::settle_folded(SystemRuntime& sys, const std::vector<const Fold*>& carried,
+                              const WriteResult& r) {
+  if (r.error) return ok_status();
+  for (std::size_t j = 0; j < carried.size() && j < r.memberships.size(); ++j) {
+    const auto& m = r.memberships[j];
+    if (m.error || m.external_id.empty()) continue;  // not written with it: goes on its own
+    auto entries = e_.store_.outbox_entries({carried[j]->outbox_id});
+    if (!entries.ok()) return std::move(entries).error();
+    if (entries->empty() || entries->front().state != store::OutboxState::kPending) continue;
+    const auto& entry = entries->front();
+    Write mw = entry.write;
+    mw.op = WriteOp::kCreate;
+    mw.external_id.clear();
+    if (auto st = settle(sys, entry, mw, m); !st.ok()) return st;
+    folded_done_.insert(entry.id);
   }
   return ok_status();
 }

@@ -170,29 +170,45 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         if (auto st = settle_capacity(run, store_, config_.engine.when_full); !st.ok()) return st;
       }
     }
-    std::vector<store::OutboxEntry> planned;
+    // Each kind's entries are stored as soon as they are planned and then let go (a first
+    // sync plans tens of thousands); all of them are kept only to be shown (dry run, plan).
+    // A crash between kinds loses nothing: the next pass plans the same entries again,
+    // under the same keys.
+    const bool keep = options.dry_run || static_cast<bool>(options.inspect);
+    if (options.only_planned) run.only_keys_.emplace();
     for (EntityKind kind : kAllKinds) {
       if (!run.selected(kind)) continue;
       auto entries = run.plan_kind(kind);
       if (!entries.ok()) return std::move(entries).error();
-      for (auto& e : *entries) planned.push_back(std::move(e));
-    }
-    const bool keep = options.dry_run || static_cast<bool>(options.inspect);
-    for (const auto& e : planned) {
-      ++run.report().systems[e.system].planned;
-      if (keep) run.report().planned.push_back({e.system, e.write, e.reason});
-    }
-    if (options.only_planned) {
-      run.only_keys_.emplace();
-      for (const auto& e : planned) run.only_keys_->insert(e.key);
+      for (const auto& e : *entries) {
+        ++run.report().systems[e.system].planned;
+        if (keep) run.report().planned.push_back({e.system, e.write, e.reason});
+        if (run.only_keys_) run.only_keys_->insert(e.key);
+      }
+      if (options.dry_run || options.inspect) continue;
+      auto st = store_.transaction([&]() -> Status { return store_.enqueue(*entries); });
+      if (!st.ok()) return st;
     }
     if (options.inspect) {
       if (auto st = options.inspect(run.report().planned); !st.ok()) return st;
     }
     if (options.dry_run) return ok_status();
-    auto st = store_.transaction([&]() -> Status { return store_.enqueue(planned); });
+    if (options.inspect) {
+      // Checked: now stored, in this pass's one transaction (see below).
+      std::vector<store::OutboxEntry> planned;
+      for (const auto& p : run.report().planned) {
+        store::OutboxEntry e;
+        e.key = p.write.key;
+        e.system = p.system;
+        e.write = p.write;
+        e.reason = p.reason;
+        planned.push_back(std::move(e));
+      }
+      auto st = store_.transaction([&]() -> Status { return store_.enqueue(planned); });
+      if (!st.ok()) return st;
+    }
     crash_point("after_outbox_write");
-    return st;
+    return ok_status();
   };
 
   if (options.dry_run) {

@@ -82,6 +82,22 @@ class PassRun {
   Status reread_after_conflicts(SystemRuntime& system, EntityKind kind, const Refused& refused);
   Status settle(SystemRuntime& system, const store::OutboxEntry& entry, const Write& write,
                 const WriteResult& result);
+  // Membership creates of this pass that can ride in their person's or group's create
+  // (Capabilities::fold_memberships_into), by that person or group.
+  struct Fold {
+    std::int64_t outbox_id = 0;
+    std::string membership;  // canonical ids
+    std::string other;
+  };
+  std::unordered_map<std::string, std::vector<Fold>> folds_;
+  std::set<std::int64_t> folded_done_;  // their outbox entries, settled so
+  Status index_folds(std::optional<EntityKind> fold,
+                     const std::vector<const store::OutboxRef*>& work);
+  // Adds to a create the memberships it can carry (their other side linked here already).
+  Status fold_memberships(SystemRuntime& system, Write& write, std::vector<const Fold*>& carried);
+  // Settles, like a write of their own, the memberships a create wrote with it.
+  Status settle_folded(SystemRuntime& system, const std::vector<const Fold*>& carried,
+                       const WriteResult& result);
   Status fail(SystemRuntime& system, const store::OutboxEntry& entry, const Error& error);
 
  public:

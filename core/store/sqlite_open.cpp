@@ -120,8 +120,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   }
   // secure_delete: deleted or rewritten values are overwritten, not left in free space, so
   // that a GDPR erasure (coopsync forget) leaves nothing readable in the file.
-  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA cache_size = -32768;"
-                         " PRAGMA secure_delete = ON;", "configure");
+  // cache_size: 8 MiB of pages. 32 MiB cost 25 of the 150 MiB peak RSS of a 10,000-member
+  // first sync and saved no CPU there (the pages stay in the OS file cache).
+  if (auto st = db->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;"
+                         " PRAGMA cache_size = -8192; PRAGMA secure_delete = ON;", "configure");
       !st.ok()) {
     return std::move(st).error();
   }

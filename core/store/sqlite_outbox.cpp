@@ -86,6 +86,53 @@ Result<std::vector<OutboxEntry>> SqliteStore::due(const std::string& system, Tim
   return read_entries(*stmt, db_->path());
 }
 
+Result<std::vector<OutboxRef>> SqliteStore::due_refs(const std::string& system, TimePoint at) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT id, key, json_extract(payload, '$.kind'), json_extract(payload, '$.entity_id')"
+      " FROM outbox WHERE system = ?1 AND state = 'pending' AND next_attempt_at <= ?2"
+      " ORDER BY next_attempt_at, id",
+      "due_refs");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, system).bind(2, to_millis(at));
+  std::vector<OutboxRef> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    OutboxRef r;
+    r.id = stmt->integer(0);
+    r.key = stmt->text(1);
+    auto kind = parse_entity_kind(stmt->text(2));
+    if (!kind) {
+      return make_error(ErrorKind::kInternal, "store " + db_->path() + ": outbox entry " +
+                                                  std::to_string(r.id) + ": unknown kind \"" +
+                                                  stmt->text(2) + "\"");
+    }
+    r.kind = *kind;
+    r.entity_id = stmt->text(3);
+    out.push_back(std::move(r));
+  }
+}
+
+Result<std::vector<OutboxEntry>> SqliteStore::outbox_entries(const std::vector<std::int64_t>& ids) {
+  std::lock_guard lock(mutex_);
+  std::vector<OutboxEntry> out;
+  out.reserve(ids.size());
+  for (const auto id : ids) {
+    auto stmt = prepare(
+        "SELECT id, key, system, payload, reason, attempts, next_attempt_at, last_error, state,"
+        " created_at FROM outbox WHERE id = ?1",
+        "outbox_entries");
+    if (!stmt.ok()) return std::move(stmt).error();
+    stmt->bind(1, id);
+    auto found = read_entries(*stmt, db_->path());
+    if (!found.ok()) return std::move(found).error();
+    for (auto& e : *found) out.push_back(std::move(e));
+  }
+  return out;
+}
+
 Result<std::vector<OutboxEntry>> SqliteStore::list_outbox(std::optional<OutboxState> state,
                                                           std::size_t limit) {
   std::lock_guard lock(mutex_);

@@ -61,6 +61,8 @@ class SqliteStore final : public Store {
                     const std::string& value) override;
 
   Status enqueue(const std::vector<OutboxEntry>& entries) override;
+  Result<std::vector<OutboxRef>> due_refs(const std::string& system, TimePoint now) override;
+  Result<std::vector<OutboxEntry>> outbox_entries(const std::vector<std::int64_t>& ids) override;
   Result<std::vector<OutboxEntry>> due(const std::string& system, TimePoint now,
                                        std::size_t limit) override;
   Result<std::vector<OutboxEntry>> list_outbox(std::optional<OutboxState> state,

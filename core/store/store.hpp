@@ -67,6 +67,14 @@ struct OutboxEntry {
   TimePoint created_at{};
 };
 
+// What apply needs to order and coalesce due entries without holding their payloads.
+struct OutboxRef {
+  std::int64_t id = 0;
+  std::string key;
+  EntityKind kind = EntityKind::kPerson;
+  std::string entity_id;
+};
+
 struct Conflict {
   std::int64_t id = 0;
   EntityKind kind = EntityKind::kPerson;
@@ -145,6 +153,11 @@ class Store {
   virtual Status enqueue(const std::vector<OutboxEntry>& entries) = 0;
   virtual Result<std::vector<OutboxEntry>> due(const std::string& system, TimePoint now,
                                                std::size_t limit) = 0;
+  // The due entries of due(), unlimited, as references only (a first sync can have tens of
+  // thousands): apply loads them by id in bounded chunks with outbox_entries().
+  virtual Result<std::vector<OutboxRef>> due_refs(const std::string& system, TimePoint now) = 0;
+  // The entries of these ids that still exist, in the order given (any state).
+  virtual Result<std::vector<OutboxEntry>> outbox_entries(const std::vector<std::int64_t>& ids) = 0;
   virtual Result<std::vector<OutboxEntry>> list_outbox(std::optional<OutboxState> state,
                                                        std::size_t limit) = 0;
   virtual Result<std::optional<OutboxEntry>> get_outbox(std::int64_t id) = 0;

@@ -77,3 +77,22 @@ TEST_CASE("repeated crashes after remote writes (the worst point) still converge
   CHECK(cloud.size() == 8);
   CHECK(h.pass().total_writes() == 0);
 }
+
+TEST_CASE("a crash around a create that carries its memberships leaves each one exactly once") {
+  for (const std::string point : {"after_outbox_write", "after_remote_write:2", "after_link_commit:2"}) {
+    CAPTURE(point);
+    EngineHarness h;
+    h.cloud_extra = "    fold_memberships: person\n";  // the 2nd remote write: the accounts
+    const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
+    for (int i = 0; i < 4; ++i) {
+      const auto p = h.erp.add(EntityKind::kPerson, {{"email", "p" + std::to_string(i) + "@coop.example"}});
+      h.erp.add(EntityKind::kMembership, {{"person", p}, {"group", group}});
+    }
+    CHECK(pass_killed_at(h, point));
+    h.pass();
+    CHECK(h.cloud.live(EntityKind::kPerson).size() == 4);
+    CHECK(h.cloud.live(EntityKind::kGroup).size() == 1);
+    CHECK(h.cloud.live(EntityKind::kMembership).size() == 4);
+    CHECK(h.pass().total_writes() == 0);
+  }
+}

@@ -2,6 +2,8 @@
 // adopt, conflict, ownership, delete policy, echo suppression, dry run.
 #include "tests/unit/engine_harness.hpp"
 
+#include <set>
+
 using namespace coopsync;
 using coopsync::testing::EngineHarness;
 
@@ -239,4 +241,48 @@ TEST_CASE("a record whose ref is not linked yet waits durably and lands once the
   REQUIRE(members.size() == 1);
   CHECK(members.begin().value()["person"] == h.cloud.live(EntityKind::kPerson).begin().key());
   CHECK(h.pass().total_writes() == 0);
+}
+
+TEST_CASE("memberships ride in their person's or group's create where the system folds them") {
+  for (const std::string fold : {"person", "group"}) {
+    CAPTURE(fold);
+    EngineHarness h;
+    h.cloud_extra = "    fold_memberships: " + fold + "\n";
+    const auto lyon = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
+    const auto nantes = h.erp.add(EntityKind::kGroup, {{"name", "Nantes"}, {"slug", "nantes"}});
+    std::vector<std::string> people;
+    for (int i = 0; i < 3; ++i) {
+      people.push_back(h.erp.add(EntityKind::kPerson, {{"email", "p" + std::to_string(i) + "@coop.example"},
+                                                       {"display_name", "P" + std::to_string(i)}}));
+      h.erp.add(EntityKind::kMembership, {{"person", people.back()}, {"group", i == 2 ? nantes : lyon}});
+    }
+    h.erp.add(EntityKind::kMembership, {{"person", people[0]}, {"group", nantes}});
+    auto report = h.pass();
+    // Three accounts, two groups and four memberships written, in five requests.
+    CHECK(report.systems["cloud"].created == 9);
+    CHECK(h.cloud.writes() == 5);
+    auto people_there = h.cloud.live(EntityKind::kPerson);
+    auto groups_there = h.cloud.live(EntityKind::kGroup);
+    auto members_there = h.cloud.live(EntityKind::kMembership);
+    REQUIRE(members_there.size() == 4);
+    std::set<std::pair<std::string, std::string>> pairs;
+    for (auto& [id, m] : members_there.items()) {
+      const auto person = people_there[m["person"].get<std::string>()];
+      const auto group = groups_there[m["group"].get<std::string>()];
+      pairs.emplace(person["email"].get<std::string>(), group["slug"].get<std::string>());
+    }
+    CHECK(pairs == std::set<std::pair<std::string, std::string>>{
+                       {"p0@coop.example", "lyon"}, {"p0@coop.example", "nantes"},
+                       {"p1@coop.example", "lyon"}, {"p2@coop.example", "nantes"}});
+    auto store = h.open_store();
+    CHECK(*store->count_outbox("cloud", store::OutboxState::kPending) == 0);
+    store.reset();
+    CHECK(h.pass().total_writes() == 0);  // the folded memberships' links hold what was written
+
+    // A membership added later, its person and group long there: on its own.
+    h.erp.add(EntityKind::kMembership, {{"person", people[1]}, {"group", nantes}});
+    CHECK(h.pass().systems["cloud"].created == 1);
+    CHECK(h.cloud.live(EntityKind::kMembership).size() == 5);
+    CHECK(h.pass().total_writes() == 0);
+  }
 }

@@ -115,6 +115,36 @@ TEST_CASE("due() returns pending entries of one system whose time has come, olde
         std::vector<std::string>{"same-time-2", "same-time-3", "late"});
 }
 
+TEST_CASE("due_refs() names due() entries without their payloads; outbox_entries() loads them by id") {
+  TempStore t;
+  auto group = entry("group", "odoo", 50);
+  group.write.kind = EntityKind::kGroup;
+  REQUIRE(t.store->enqueue({entry("late", "odoo", 300), group, entry("future", "odoo", 10'000),
+                            entry("other-system", "matrix", 0)})
+              .ok());
+  auto refs = t.store->due_refs("odoo", at_ms(1000));
+  REQUIRE(refs.ok());
+  REQUIRE(refs->size() == 2);
+  CHECK((*refs)[0].key == "group");  // as due(): oldest first
+  CHECK((*refs)[0].kind == EntityKind::kGroup);
+  CHECK((*refs)[0].entity_id == "entity-group");
+  CHECK((*refs)[1].key == "late");
+  CHECK((*refs)[1].kind == EntityKind::kPerson);
+
+  const auto late = id_of(*t.store, "late");
+  REQUIRE(t.store->mark_done((*refs)[0].id).ok());
+  CHECK(t.store->due_refs("odoo", at_ms(1000))->size() == 1);
+  // In the order asked, whatever their state; ids that do not exist are left out.
+  auto loaded = t.store->outbox_entries({late, 999'999, (*refs)[0].id});
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->size() == 2);
+  CHECK((*loaded)[0].key == "late");
+  CHECK((*loaded)[0].write.fields["phone"] == "+33612345678");
+  CHECK((*loaded)[0].state == OutboxState::kPending);
+  CHECK((*loaded)[1].key == "group");
+  CHECK((*loaded)[1].state == OutboxState::kDone);
+}
+
 TEST_CASE("mark_failed counts attempts, reschedules, and dead letters leave the queue") {
   TempStore t;
   REQUIRE(t.store->enqueue({entry("k1", "odoo", 0)}).ok());

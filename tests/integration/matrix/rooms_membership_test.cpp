@@ -142,3 +142,44 @@ TEST_CASE("joins and leaves in Matrix come back as membership changes through /s
   CHECK(idle->records.empty());
   CHECK_FALSE(idle->cursor.empty());
 }
+
+TEST_CASE("a new room invites the members planned with it in its creation, and so does the space") {
+  MatrixSim sim(seed());
+  auto c = sim.connector(appservice_settings());
+  REQUIRE(c->check().ok());
+  CHECK(c->capabilities().fold_memberships_into == EntityKind::kGroup);
+  auto w = group_write("g", "garden", "Garden");
+  w.memberships = {{"m1", "@alice:localhost"}, {"m2", "@bob:localhost"}};
+  const auto before = sim.stats()["requests"].get<int>();
+  auto r = c->apply({w});
+  REQUIRE(r.size() == 1);
+  REQUIRE_FALSE(r[0].error.has_value());
+  // The space's alias, its creation, the room's alias, its creation, the space's child link:
+  // no invite of its own (one each in the room and in the space otherwise: 4 more).
+  CHECK(sim.stats()["requests"].get<int>() - before <= 5);
+  const std::string room = r[0].external_id;
+  REQUIRE(r[0].memberships.size() == 2);
+  CHECK(r[0].memberships[0].external_id == room + "|@alice:localhost");
+  CHECK(r[0].memberships[1].external_id == room + "|@bob:localhost");
+  auto st = sim.state();
+  const std::string space = st["aliases"]["#coop_space:localhost"];
+  for (const std::string user : {"@alice:localhost", "@bob:localhost"}) {
+    CAPTURE(user);
+    CHECK(st["rooms"][room]["members"][user] == "invite");
+    CHECK(st["rooms"][space]["members"][user] == "invite");
+    CHECK(member_events_for(st["rooms"][room], user) == 1);
+    CHECK(member_events_for(st["rooms"][space], user) == 1);
+  }
+  CHECK(st["rooms"][room]["members"].value("@carol:localhost", "") == "");
+
+  // The membership sent on its own afterwards (as the engine would, had the answer been
+  // lost) invites nobody twice.
+  auto again = c->apply({membership_write("m1", room, "@alice:localhost")});
+  REQUIRE_FALSE(again[0].error.has_value());
+  CHECK(member_events_for(sim.state()["rooms"][room], "@alice:localhost") == 1);
+
+  // With an invite reason, which a creation cannot carry, members are invited one by one.
+  auto with_reason = appservice_settings();
+  with_reason["invite_reason"] = "welcome";
+  CHECK_FALSE(sim.connector(with_reason)->capabilities().fold_memberships_into.has_value());
+}

@@ -113,3 +113,48 @@ TEST_CASE("a group made by hand is adopted by find and by create") {
   CHECK(r.adopted);
   CHECK(shares_with(env.state(), "nantes") == 1);
 }
+
+TEST_CASE("an account is created with its memberships in one request; a group gone means none") {
+  SimEnv env;
+  env.ocs("POST", "/cloud/groups", "groupid=lyon&displayname=Lyon");
+  env.ocs("POST", "/cloud/groups", "groupid=nantes&displayname=Nantes");
+  auto conn = env.connector(env.settings());
+  CHECK(conn->capabilities().fold_memberships_into == EntityKind::kPerson);
+  auto w = make_write(EntityKind::kPerson, WriteOp::kCreate,
+                      Fields{{"email", "ana@coop.example"}, {"display_name", "Ana"}, {"active", true}},
+                      "", "p1");
+  w.listed = true;
+  w.memberships = {{"m1", "lyon"}, {"m2", "nantes"}};
+  const auto before = conn->requests_made();
+  auto made = apply_one(*conn, w);
+  REQUIRE_MESSAGE(!made.error.has_value(), made.error->describe());
+  CHECK(conn->requests_made() - before == 1);
+  CHECK(made.external_id == "ana");
+  REQUIRE(made.memberships.size() == 2);
+  CHECK(made.memberships[0].external_id == "ana:lyon");
+  CHECK(made.memberships[1].external_id == "ana:nantes");
+  // As the membership listing names them, with the same version: the next pass writes nothing.
+  auto members = conn->changes(EntityKind::kMembership, "", std::chrono::milliseconds(0));
+  REQUIRE(members.ok());
+  for (const auto& m : made.memberships) {
+    const auto* listed = by_id(*members, m.external_id);
+    REQUIRE(listed != nullptr);
+    CHECK(listed->version == m.version);
+  }
+
+  // One of the groups was deleted since it was read (104, fixture 11): the account is
+  // made all the same, without memberships, which then go on their own.
+  w = make_write(EntityKind::kPerson, WriteOp::kCreate,
+                 Fields{{"email", "bo@coop.example"}, {"display_name", "Bo"}, {"active", true}}, "", "p2");
+  w.listed = true;
+  w.memberships = {{"m3", "lyon"}, {"m4", "gone"}};
+  made = apply_one(*conn, w);
+  REQUIRE_MESSAGE(!made.error.has_value(), made.error->describe());
+  CHECK(made.external_id == "bo");
+  REQUIRE(made.memberships.size() == 2);
+  CHECK(made.memberships[0].external_id.empty());
+  CHECK(made.memberships[1].external_id.empty());
+  auto st = env.state();
+  REQUIRE(st["users"].contains("bo"));
+  CHECK(st["users"]["bo"]["groups"].empty());
+}

@@ -79,6 +79,13 @@ class FileConnector final : public Connector {
       caps_.kinds[*kind] = cap;
     }
     fail_writes_ = ctx.settings.value("fail_writes", 0);
+    // Like Nextcloud (person) or Matrix (group): a create carries its memberships, which
+    // then hold nothing but their two sides.
+    const std::string fold = ctx.settings.value("fold_memberships", "");
+    if (!fold.empty() && caps_.kinds.count(EntityKind::kMembership)) {
+      caps_.fold_memberships_into = *parse_entity_kind(fold);
+      caps_.kinds[EntityKind::kMembership].fields = {field::kPerson, field::kGroup};
+    }
   }
 
   const Capabilities& capabilities() const override { return caps_; }
@@ -172,6 +179,19 @@ class FileConnector final : public Connector {
           s["next_id"] = s["next_id"].get<int>() + 1;
           recs[r.external_id] = {{"fields", w.fields}, {"seq", s["seq"]}, {"deleted", false}, {"entity", w.entity_id}};
           s["writes"] = s["writes"].get<int>() + 1;
+          const bool by_person = w.kind == EntityKind::kPerson;
+          for (const auto& m : w.memberships) {  // in the same write, as one request would
+            const std::string id = "r" + std::to_string(s["next_id"].get<int>());
+            s["next_id"] = s["next_id"].get<int>() + 1;
+            const nlohmann::json fields = {{field::kPerson, by_person ? r.external_id : m.other},
+                                           {field::kGroup, by_person ? m.other : r.external_id}};
+            s["records"][to_string(EntityKind::kMembership)][id] =
+                {{"fields", fields}, {"seq", s["seq"]}, {"deleted", false}, {"entity", m.entity_id}};
+            WriteResult joined;
+            joined.external_id = id;
+            joined.version = std::to_string(s["seq"].get<int>());
+            r.memberships.push_back(std::move(joined));
+          }
         }
       } else {
         if (!recs.contains(w.external_id) || recs[w.external_id]["deleted"].get<bool>()) {
@@ -211,6 +231,7 @@ ConnectorInfo file_connector_info() {
   info.spec.add(config::field_spec::string("path").require().describe("the JSON file"));
   info.spec.add(config::field_spec::string_list("kinds_supported").fallback(nlohmann::json::array({"person"})));
   info.spec.add(config::field_spec::integer("fail_writes").fallback(0));
+  info.spec.add(config::field_spec::string("fold_memberships").fallback(""));
   for (EntityKind k : kAllKinds) {
     KindCapabilities cap;
     cap.read = cap.create = cap.update = cap.remove = true;
