@@ -170,6 +170,7 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         if (auto st = settle_capacity(run, store_, config_.engine.when_full); !st.ok()) return st;
       }
     }
+    if (auto st = run.choose_plan_scope(); !st.ok()) return st;
     std::vector<store::OutboxEntry> planned;
     for (EntityKind kind : kAllKinds) {
       if (!run.selected(kind)) continue;
@@ -190,7 +191,10 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       if (auto st = options.inspect(run.report().planned); !st.ok()) return st;
     }
     if (options.dry_run) return ok_status();
-    auto st = store_.transaction([&]() -> Status { return store_.enqueue(planned); });
+    auto st = store_.transaction([&]() -> Status {
+      if (auto s = store_.enqueue(planned); !s.ok()) return s;
+      return run.clear_planned_marks();  // planned and enqueued together, or neither
+    });
     crash_point("after_outbox_write");
     return st;
   };
@@ -219,6 +223,7 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         if (!run.selected(sys)) continue;
         if (auto st = run.apply_system(sys); !st.ok()) return std::move(st).error();
       }
+      if (auto st = run.settle_apply_marks(); !st.ok()) return std::move(st).error();
     }
   }
   if (auto st = count_after(store_, systems_, run.report()); !st.ok()) return std::move(st).error();
