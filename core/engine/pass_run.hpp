@@ -83,7 +83,11 @@ class PassRun {
   };
   Result<PlanInput> plan_input(EntityKind kind);
   Result<std::set<std::string>> marked_scope(EntityKind kind);
+  Status load_pending();
   std::vector<store::PlanMark> marks_;  // read when the plan began
+  // Entities with writes still to carry out: planned again each pass, so that an entry
+  // planned from an earlier state is superseded (apply_system) rather than sent.
+  std::vector<std::pair<std::string, EntityKind>> pending_;
   bool marks_only_ = false;    // plan the marked entities (and those joining them) only
   bool clears_marks_ = false;  // a plan of every system and kind: marks_ cleared with it
   std::string full_plan_;      // a full plan: its record (time, config), stored with it

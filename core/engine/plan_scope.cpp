@@ -1,7 +1,8 @@
 // Which entities a pass plans. Planning is derived from durable state only (snapshots, links,
 // conflicts, retirements), and the store marks an entity whenever that state changes
 // (Store::plan_marks, set by the store in the same transaction as the change). So a pass
-// plans the marked entities and what joins them (a membership whose person left), and
+// plans the marked entities, what joins them (a membership whose person left) and those
+// with writes still pending (an entry planned from an earlier state is then superseded), and
 // clears the marks in the transaction that enqueues the plan: a crash in between leaves
 // them marked, planned again by the next pass. An idle pass then plans nothing rather than
 // every entity against every system.
@@ -70,6 +71,7 @@ Status PassRun::choose_plan_scope() {
   }
   if (recent) {
     marks_only_ = true;
+    if (auto st = load_pending(); !st.ok()) return st;
   } else {
     full_plan_ = nlohmann::json{{"at", now_}, {"fingerprint", fingerprint}}.dump();
   }
@@ -94,6 +96,7 @@ Status PassRun::settle_apply_marks() {
   marks_ = std::move(*marks);
   marks_only_ = true;
   full_plan_.clear();
+  if (auto st = load_pending(); !st.ok()) return st;
   std::size_t writes = 0;
   for (EntityKind kind : kAllKinds) {
     auto entries = plan_kind(kind);
@@ -108,8 +111,19 @@ Status PassRun::settle_apply_marks() {
   return e_.store_.transaction([&] { return clear_planned_marks(); });
 }
 
+Status PassRun::load_pending() {
+  pending_.clear();
+  auto open = e_.store_.list_outbox(store::OutboxState::kPending, SIZE_MAX);
+  if (!open.ok()) return std::move(open).error();
+  for (const auto& e : *open) pending_.emplace_back(e.write.entity_id, e.write.kind);
+  return ok_status();
+}
+
 Result<std::set<std::string>> PassRun::marked_scope(EntityKind kind) {
   std::set<std::string> ids;
+  for (const auto& [id, k] : pending_) {
+    if (k == kind) ids.insert(id);
+  }
   std::set<EntityKind> joined;  // kinds with a mark that matters to what joins them
   for (const auto& m : marks_) {
     if (m.joins) joined.insert(m.kind);
