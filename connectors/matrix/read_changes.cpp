@@ -12,7 +12,10 @@ namespace coopsync::matrix {
 
 namespace {
 constexpr auto kMaxWait = std::chrono::minutes(5);
-constexpr int kUsersPerPage = 50;
+// The admin listing has no change feed: every pass of the accounts reads it whole. Synapse
+// takes any limit (100 by default); 500 a page makes 20 requests (and 20 commits) of 10,000
+// accounts rather than 200, the accounts unchanged since costing no request more.
+constexpr int kUsersPerPage = 500;
 }  // namespace
 
 ExternalRecord MatrixConnector::membership_record(const std::string& room_id,

@@ -70,6 +70,7 @@ class Json2Transport final : public Transport {
       e.message = what + ": " + e.message;
       return e;
     }
+    saw(*resp);
     return decode_json2_response(*resp, what, opt_.max_depth);
   }
 

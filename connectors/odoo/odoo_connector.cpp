@@ -65,6 +65,7 @@ std::string Cursor::encode() const {
       j["ids"] = seen;
     }
   }
+  if (!settled.empty()) j["settled"] = settled;
   return j.dump();
 }
 
@@ -72,6 +73,10 @@ Result<Cursor> Cursor::decode(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
   Cursor c;
   try {
+    if (j.is_object() && j.contains("settled")) {
+      c.settled = j.at("settled").get<std::string>();
+      if (!odoo_next_second(c.settled)) c.settled.clear();  // unreadable: as if unknown
+    }
     if (j.is_object() && j.value("full", false)) {
       c.full = true;
       c.after = j.at("after").get<std::int64_t>();
@@ -203,12 +208,16 @@ Result<OdooConnector::Feed> OdooConnector::feed_for(EntityKind kind) {
 }
 
 Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::string& cursor_text) {
+  // The server's clock at its last answer, before this page's query: a lower bound of the
+  // moment the query reads at.
+  const std::string before = session_.server_time();
   Cursor c;
   if (cursor_text.empty()) {
     // Where the incremental phase will start: the newest change when the listing begins.
     auto newest = session_.search_read(f.model, {}, {"write_date"}, {0, 1, "write_date desc", false});
     if (!newest) return std::move(newest).error();
     c.full = true;
+    c.settled = before;
     c.start = newest->empty() ? kEpoch : write_date_of(newest->front());
     if (c.start.empty()) c.start = kEpoch;
   } else {
@@ -227,6 +236,7 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     out.page.full_listing = true;
     out.page.has_more = static_cast<int>(out.rows.size()) == page;
     Cursor next;
+    next.settled = c.settled;
     if (out.page.has_more) {
       next.full = true;
       next.after = *out.rows.back().find("id")->as_int();
@@ -239,8 +249,17 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
   }
   Array domain;
   if (c.second.empty()) {
-    // A new pass: from the overlap before the newest second the last pass read.
-    domain = {leaf("write_date", ">=", Value(seconds_before(c.since, s_.cursor_overlap_seconds)))};
+    // A new pass: what the last pass may have missed. Without its start time: the overlap
+    // before the newest second it read. With it: whatever was written after `since`, and
+    // what a transaction still open when it began could have written (from the overlap
+    // before its start on) -- nothing older, however many records share `since`.
+    std::string from = seconds_before(c.since, s_.cursor_overlap_seconds);
+    if (!c.settled.empty()) {
+      from = std::min(odoo_next_second(c.since).value_or(c.since),
+                      seconds_before(c.settled, s_.cursor_overlap_seconds));
+    }
+    c.settled = before;
+    domain = {leaf("write_date", ">=", Value(from))};
   } else {
     // The next page of this pass: strictly after what it read, at second precision.
     domain = {leaf("write_date", ">=", Value(c.second)), Value("|"),

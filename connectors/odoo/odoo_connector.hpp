@@ -15,6 +15,11 @@
 // news to the engine (it merges against the snapshot and what the link says the system
 // holds). A cursor of "" lists everything in scope (full_listing) and then continues from
 // the newest write_date seen when the listing started.
+// Both risks last only as long as a transaction: the cursor also keeps the server's time
+// (HTTP Date) before the pass's first query (`settled`). A second older than that by more
+// than the overlap was already closed when the pass read it, so the next pass starts after
+// `since` rather than before it when `since` is that old: an idle database (or a bulk import
+// that wrote thousands of records in the same second) is not read again and again.
 #include "connectors/odoo/mapping.hpp"
 #include "connectors/odoo/meetings.hpp"
 #include "connectors/odoo/session.hpp"
@@ -37,7 +42,9 @@ struct Cursor {
   std::string since;          // incremental: newest write_date second read by earlier passes
   std::string second;         // within a pass: newest second read so far ("" = pass not begun)
   std::vector<std::int64_t> seen;  // within a pass: ids already listed in that second
-  // {"full", "after", "start"} or {"since"[, "write_date", "ids"]}. The form stored before
+  std::string settled;        // server time before the pass's first query ("" = unknown)
+  // {"full", "after", "start"} or {"since"[, "write_date", "ids"]}, each with "settled"
+  // when known. The form stored before
   // the overlap, {"write_date", "ids"} alone, decodes as since = write_date: read again
   // from that second.
   std::string encode() const;

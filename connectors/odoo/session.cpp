@@ -1,5 +1,10 @@
 #include "connectors/odoo/session.hpp"
 
+#include "core/model/normalize.hpp"
+
+#include <chrono>
+#include <ctime>
+
 namespace coopsync::odoo {
 
 namespace {
@@ -15,6 +20,15 @@ Session::Session(Settings settings, http::HttpClient& http)
 
 std::size_t Session::request_count() const {
   return probes_ + (transport_ ? transport_->request_count() : 0);
+}
+
+std::string Session::server_time() const {
+  if (!transport_) return {};
+  std::tm tm{};
+  // IMF-fixdate, the form HTTP servers send: "Sun, 06 Nov 1994 08:49:37 GMT"
+  const std::string& date = transport_->server_date();
+  if (date.empty() || strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm) == nullptr) return {};
+  return format_odoo_datetime(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::from_time_t(timegm(&tm))));
 }
 
 Status Session::connect() {

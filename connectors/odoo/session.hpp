@@ -37,6 +37,9 @@ class Session {
   int major_version() const { return major_; }
   const char* protocol() const { return transport_ ? transport_->name() : "none"; }
   std::size_t request_count() const;
+  // The server's time when it answered the last request, as an Odoo datetime (from the
+  // HTTP Date header, to the second); "" when no answer carried one.
+  std::string server_time() const;
 
   Result<std::vector<Value>> search_read(const std::string& model, const Array& domain,
                                          const std::vector<std::string>& fields,

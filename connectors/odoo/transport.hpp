@@ -51,9 +51,16 @@ class Transport {
   // recognised as success).
   virtual Result<Value> execute(const Call& call) = 0;
   std::size_t request_count() const { return requests_; }
+  // The Date header of the last answer received ("" before any): the server's clock.
+  const std::string& server_date() const { return server_date_; }
 
  protected:
+  void saw(const http::Response& response) {
+    std::string date = response.header("Date");
+    if (!date.empty()) server_date_ = std::move(date);
+  }
   std::size_t requests_ = 0;
+  std::string server_date_;
 };
 using TransportPtr = std::unique_ptr<Transport>;
 

@@ -109,6 +109,7 @@ class XmlRpcTransport final : public Transport {
       e.message = what + ": " + e.message;
       return e;
     }
+    saw(*resp);
     if (resp->status != 200) {
       if (auto e = http::status_to_error(*resp, what); e && e->retryable()) return *e;
       // A 404/405 here means no XML-RPC at that URL (wrong URL, or an Odoo without it).

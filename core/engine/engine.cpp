@@ -170,10 +170,11 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         if (auto st = settle_capacity(run, store_, config_.engine.when_full); !st.ok()) return st;
       }
     }
+    if (auto st = run.choose_plan_scope(); !st.ok()) return st;
     // Each kind's entries are stored as soon as they are planned and then let go (a first
     // sync plans tens of thousands); all of them are kept only to be shown (dry run, plan).
-    // A crash between kinds loses nothing: the next pass plans the same entries again,
-    // under the same keys.
+    // A crash between kinds loses nothing: the marks of what changed are cleared only once
+    // every kind is stored, so the next pass plans the same entries again, same keys.
     const bool keep = options.dry_run || static_cast<bool>(options.inspect);
     if (options.only_planned) run.only_keys_.emplace();
     for (EntityKind kind : kAllKinds) {
@@ -193,9 +194,9 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       if (auto st = options.inspect(run.report().planned); !st.ok()) return st;
     }
     if (options.dry_run) return ok_status();
+    std::vector<store::OutboxEntry> planned;
     if (options.inspect) {
       // Checked: now stored, in this pass's one transaction (see below).
-      std::vector<store::OutboxEntry> planned;
       for (const auto& p : run.report().planned) {
         store::OutboxEntry e;
         e.key = p.write.key;
@@ -204,9 +205,12 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         e.reason = p.reason;
         planned.push_back(std::move(e));
       }
-      auto st = store_.transaction([&]() -> Status { return store_.enqueue(planned); });
-      if (!st.ok()) return st;
     }
+    auto st = store_.transaction([&]() -> Status {
+      if (auto s = store_.enqueue(planned); !s.ok()) return s;
+      return run.clear_planned_marks();  // every kind stored, then the marks go
+    });
+    if (!st.ok()) return st;
     crash_point("after_outbox_write");
     return ok_status();
   };
@@ -235,6 +239,7 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         if (!run.selected(sys)) continue;
         if (auto st = run.apply_system(sys); !st.ok()) return std::move(st).error();
       }
+      if (auto st = run.settle_apply_marks(); !st.ok()) return std::move(st).error();
     }
   }
   if (auto st = count_after(store_, systems_, run.report()); !st.ok()) return std::move(st).error();

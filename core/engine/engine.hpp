@@ -4,8 +4,10 @@
 // Invariants that make a crash at any point harmless:
 //  * a page of changes, the merged snapshots, the links it made and the outbox entries it
 //    planned are committed in one transaction together with the cursor;
-//  * planning is derived from durable state (snapshots vs per-link field hashes), and every
-//    pass re-plans every entity, so nothing planned-but-lost can stay lost;
+//  * planning is derived from durable state (snapshots vs per-link field hashes); a change
+//    of that state marks the entity in the same transaction, and the marks are cleared in
+//    the transaction that enqueues the plan (plan_scope.cpp), so nothing planned-but-lost
+//    can stay lost (and every entity is planned again at least hourly);
 //  * an outbox entry's key is derived from what it writes, so planning twice enqueues once;
 //  * a link is committed right after the remote write succeeds, and a create that finds
 //    its record already there (after a crash before the link commit) adopts it.

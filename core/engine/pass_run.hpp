@@ -29,8 +29,19 @@ class PassRun {
   // meets persons as participants): read that ref's kind again, then retry them, so they
   // land in this pass rather than the next.
   Status repull_for_parked(EntityKind kind);
-  // Plan every entity of `kind` against every selected system; returns the entries.
+  // Plan every entity of `kind` in scope against every selected system; returns the entries.
   Result<std::vector<store::OutboxEntry>> plan_kind(EntityKind kind);
+  // plan_scope.cpp. Which entities this pass plans: every one (the first pass, a changed
+  // config, a restricted or inspected pass, and at least hourly), or only those marked
+  // since they were last planned (Store::plan_marks) and those joining them.
+  Status choose_plan_scope();
+  // Inside the transaction that enqueues the plan: the marks it planned are cleared (only
+  // after a plan of every system and kind).
+  Status clear_planned_marks();
+  // After apply: the marks its writes set (links settled) are planned again at once, and
+  // cleared when that plan finds nothing to write (the usual outcome); otherwise the next
+  // pass plans them. Spares the pass after a big apply a plan of everything it wrote.
+  Status settle_apply_marks();
   // Carry out due outbox entries of one system.
   Status apply_system(SystemRuntime& system);
 
@@ -63,6 +74,23 @@ class PassRun {
   // Records waiting for a ref that is not linked yet, kept durably per system and kind
   // (the cursor moves on; they must not be lost) and retried after every pull of the kind.
   nlohmann::json* parked_ = nullptr;
+
+  // plan_scope.cpp
+  struct PlanInput {
+    std::vector<store::Snapshot> snaps;    // to plan
+    std::vector<store::Snapshot> related;  // entities they refer to
+    std::map<std::string, std::unordered_map<std::string, store::Link>> links;  // system -> entity -> link
+  };
+  Result<PlanInput> plan_input(EntityKind kind);
+  Result<std::set<std::string>> marked_scope(EntityKind kind);
+  Status load_pending();
+  std::vector<store::PlanMark> marks_;  // read when the plan began
+  // Entities with writes still to carry out: planned again each pass, so that an entry
+  // planned from an earlier state is superseded (apply_system) rather than sent.
+  std::vector<std::pair<std::string, EntityKind>> pending_;
+  bool marks_only_ = false;    // plan the marked entities (and those joining them) only
+  bool clears_marks_ = false;  // a plan of every system and kind: marks_ cleared with it
+  std::string full_plan_;      // a full plan: its record (time, config), stored with it
 
   // plan.cpp
   void plan_entity(const store::Snapshot& snap, const std::map<std::string, const store::Link*>& links_by_system,

@@ -60,28 +60,16 @@ Fields project(const Fields& canonical, const std::vector<std::string>& names) {
 
 Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
   std::vector<store::OutboxEntry> out;
-  auto snaps = e_.store_.snapshots_of(kind);
-  if (!snaps.ok()) return std::move(snaps).error();
-  // Entities joined by memberships/registrations, to know whether they are still effective.
-  std::vector<store::Snapshot> related;
+  // The entities to plan (all of the kind, or those marked: plan_scope.cpp), the entities
+  // they join (memberships/registrations: to know whether those are still effective), and
+  // their links per selected system.
+  auto input = plan_input(kind);
+  if (!input.ok()) return std::move(input).error();
+  const std::vector<store::Snapshot>* snaps = &input->snaps;
   std::unordered_map<std::string, const store::Snapshot*> all;
-  for (const auto& ref : ref_fields(kind)) {
-    if (ref.target == kind) continue;
-    auto more = e_.store_.snapshots_of(ref.target);
-    if (!more.ok()) return std::move(more).error();
-    for (auto& s : *more) related.push_back(std::move(s));
-  }
-  for (const auto& s : related) all[s.entity_id] = &s;
+  for (const auto& s : input->related) all[s.entity_id] = &s;
   for (const auto& s : *snaps) all[s.entity_id] = &s;
-
-  std::map<std::string, std::unordered_map<std::string, store::Link>> links;  // system -> entity -> link
-  for (auto& sys : e_.systems_) {
-    if (!selected(sys) || sys.policy(kind) == nullptr) continue;
-    auto in = e_.store_.links_in(sys.name(), kind);
-    if (!in.ok()) return std::move(in).error();
-    auto& m = links[sys.name()];
-    for (auto& l : *in) m.emplace(l.entity_id, std::move(l));
-  }
+  auto& links = input->links;  // system -> entity -> link
   // Retired entities (ignored by a conflict's resolution, merged, being erased) are never
   // projected anywhere, nor is what joins them (their memberships, registrations); neither
   // is anything of an entity that waits for a human (open conflict).

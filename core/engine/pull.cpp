@@ -23,6 +23,21 @@ Fields restrict(const Fields& fields, const std::vector<std::string>& names) {
   }
   return out;
 }
+
+// A linked record read again exactly as its link says the system holds it (same version,
+// every field's hash known, not marked absent). merge_into would take nothing (the system
+// changed nothing since) and write the same link state back: skipping it spares an idle
+// pass's re-reads (full listings, Odoo's overlap) the snapshot read and the link write.
+bool read_back_unchanged(const store::Link& link, const ExternalRecord& record, const Fields& canonical) {
+  if (!record.version.empty() && record.version != link.version) return false;
+  const FieldHashes known = decode_hashes(link.hash);
+  if (known.count(kAbsent)) return false;
+  for (const auto& [f, h] : hash_fields(canonical)) {
+    auto k = known.find(f);
+    if (k == known.end() || k->second != h) return false;
+  }
+  return true;
+}
 }  // namespace
 
 std::string now_iso() {
@@ -295,6 +310,7 @@ Status PassRun::handle_record(SystemRuntime& sys, ExternalRecord& record) {
   if (parked_ != nullptr) parked_->erase(record.external_id);
 
   if (link->has_value()) {
+    if (read_back_unchanged(**link, record, canonical)) return ok_status();
     auto entity = e_.store_.get_entity((*link)->entity_id);
     if (!entity.ok()) return std::move(entity).error();
     if (!entity->has_value() || !(*entity)->merged_into.empty()) return ok_status();  // ignored / erased

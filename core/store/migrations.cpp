@@ -156,9 +156,94 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;
 )sql";
 
+// Planning marks (Store::plan_marks): the triggers mark an entity whenever what its plan
+// is made of changes, whoever changes it (a pass, `conflicts resolve`, `links split`...).
+// Rewriting a row with the same content marks nothing; a link's version alone (the record
+// read again, same content) marks nothing either: the plan compares hashes, and apply
+// takes the version from the link when it writes. An existing store starts with every
+// entity marked: its first pass after the upgrade plans everything. (`INSERT ... WHERE NOT
+// EXISTS` rather than OR IGNORE: in a trigger, the conflict clause of the statement that
+// fired it would override the trigger's own.)
+constexpr const char* kSchema3 = R"sql(
+CREATE TABLE plan_marks (
+  entity_id TEXT PRIMARY KEY,
+  kind      TEXT NOT NULL,
+  joins     INTEGER NOT NULL DEFAULT 1
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER plan_mark_snapshot_insert AFTER INSERT ON snapshots
+  BEGIN
+    INSERT INTO plan_marks SELECT NEW.entity_id, NEW.kind, 1
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = NEW.entity_id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = NEW.entity_id AND joins = 0;
+  END;
+CREATE TRIGGER plan_mark_snapshot_update AFTER UPDATE ON snapshots
+  WHEN OLD.fields IS NOT NEW.fields OR OLD.kind IS NOT NEW.kind
+  BEGIN
+    INSERT INTO plan_marks SELECT NEW.entity_id, NEW.kind, 1
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = NEW.entity_id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = NEW.entity_id AND joins = 0;
+  END;
+CREATE TRIGGER plan_mark_link_insert AFTER INSERT ON links
+  BEGIN
+    INSERT INTO plan_marks SELECT NEW.entity_id, NEW.kind, 1
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = NEW.entity_id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = NEW.entity_id AND joins = 0;
+  END;
+CREATE TRIGGER plan_mark_link_update AFTER UPDATE ON links
+  WHEN OLD.hash IS NOT NEW.hash OR OLD.entity_id IS NOT NEW.entity_id
+    OR OLD.external_id IS NOT NEW.external_id
+  BEGIN
+    INSERT INTO plan_marks SELECT OLD.entity_id, OLD.kind, (OLD.entity_id IS NOT NEW.entity_id)
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = OLD.entity_id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = OLD.entity_id AND joins = 0 AND (OLD.entity_id IS NOT NEW.entity_id);
+    INSERT INTO plan_marks SELECT NEW.entity_id, NEW.kind, (OLD.entity_id IS NOT NEW.entity_id)
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = NEW.entity_id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = NEW.entity_id AND joins = 0 AND (OLD.entity_id IS NOT NEW.entity_id);
+  END;
+CREATE TRIGGER plan_mark_link_delete AFTER DELETE ON links
+  BEGIN
+    INSERT INTO plan_marks SELECT OLD.entity_id, OLD.kind, 1
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = OLD.entity_id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = OLD.entity_id AND joins = 0;
+  END;
+CREATE TRIGGER plan_mark_entity_update AFTER UPDATE ON entities
+  WHEN OLD.merged_into IS NOT NEW.merged_into
+  BEGIN
+    INSERT INTO plan_marks SELECT NEW.id, NEW.kind, 1
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = NEW.id);
+    UPDATE plan_marks SET joins = 1 WHERE entity_id = NEW.id AND joins = 0;
+  END;
+CREATE TRIGGER plan_mark_conflict_insert AFTER INSERT ON conflicts
+  BEGIN
+    INSERT INTO plan_marks SELECT DISTINCT e.id, e.kind, 1 FROM json_each(NEW.candidates) AS c
+      JOIN entities AS e ON e.id = c.value
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = e.id);
+    UPDATE plan_marks SET joins = 1
+      WHERE joins = 0 AND entity_id IN (SELECT value FROM json_each(NEW.candidates));
+  END;
+CREATE TRIGGER plan_mark_conflict_update AFTER UPDATE ON conflicts
+  WHEN OLD.resolved IS NOT NEW.resolved OR OLD.candidates IS NOT NEW.candidates
+  BEGIN
+    INSERT INTO plan_marks SELECT DISTINCT e.id, e.kind, 1 FROM json_each(OLD.candidates) AS c
+      JOIN entities AS e ON e.id = c.value
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = e.id);
+    UPDATE plan_marks SET joins = 1
+      WHERE joins = 0 AND entity_id IN (SELECT value FROM json_each(OLD.candidates));
+    INSERT INTO plan_marks SELECT DISTINCT e.id, e.kind, 1 FROM json_each(NEW.candidates) AS c
+      JOIN entities AS e ON e.id = c.value
+      WHERE NOT EXISTS (SELECT 1 FROM plan_marks WHERE entity_id = e.id);
+    UPDATE plan_marks SET joins = 1
+      WHERE joins = 0 AND entity_id IN (SELECT value FROM json_each(NEW.candidates));
+  END;
+
+INSERT INTO plan_marks SELECT entity_id, kind, 1 FROM snapshots;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kSchema1},
     {2, kSchema2},
+    {3, kSchema3},
 };
 
 std::int64_t read_be32(const std::string& bytes, std::size_t offset) {

@@ -122,6 +122,56 @@ Result<std::vector<Snapshot>> SqliteStore::snapshots_of(EntityKind kind) {
   }
 }
 
+// --- planning marks (set by the schema's triggers) -------------------------------------
+
+Result<std::vector<PlanMark>> SqliteStore::plan_marks() {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare("SELECT entity_id, kind, joins FROM plan_marks ORDER BY entity_id", "plan_marks");
+  if (!stmt.ok()) return std::move(stmt).error();
+  std::vector<PlanMark> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    auto kind = parse_entity_kind(stmt->text(1));
+    if (!kind) {
+      return make_error(ErrorKind::kInternal, "store " + db_->path() + ": planning mark of " +
+                                                  stmt->text(0) + " has an unknown kind");
+    }
+    out.push_back(PlanMark{stmt->text(0), *kind, stmt->integer(2) != 0});
+  }
+}
+
+Status SqliteStore::clear_plan_marks(const std::vector<std::string>& entity_ids) {
+  return transaction([&]() -> Status {
+    for (const auto& id : entity_ids) {
+      auto stmt = prepare("DELETE FROM plan_marks WHERE entity_id = ?1", "clear_plan_marks");
+      if (!stmt.ok()) return std::move(stmt).error();
+      if (auto st = stmt->bind(1, id).run(); !st.ok()) return st;
+    }
+    return ok_status();
+  });
+}
+
+Result<std::vector<std::string>> SqliteStore::referencing_marked(EntityKind kind, const std::string& ref_field) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT entity_id FROM snapshots WHERE kind = ?1"
+      " AND json_extract(fields, ?2) IN (SELECT entity_id FROM plan_marks WHERE joins = 1)"
+      " ORDER BY entity_id",
+      "referencing_marked");
+  if (!stmt.ok()) return std::move(stmt).error();
+  const std::string path = "$.\"" + ref_field + "\"";
+  stmt->bind(1, to_string(kind)).bind(2, path);
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    out.push_back(stmt->text(0));
+  }
+}
+
 // --- cursors ------------------------------------------------------------------------
 
 Result<std::string> SqliteStore::get_cursor(const std::string& system, const std::string& stream) {

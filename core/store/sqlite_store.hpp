@@ -56,6 +56,10 @@ class SqliteStore final : public Store {
   Status put_snapshot(const Snapshot& snapshot) override;
   Result<std::vector<Snapshot>> snapshots_of(EntityKind kind) override;
 
+  Result<std::vector<PlanMark>> plan_marks() override;
+  Status clear_plan_marks(const std::vector<std::string>& entity_ids) override;
+  Result<std::vector<std::string>> referencing_marked(EntityKind kind, const std::string& ref_field) override;
+
   Result<std::string> get_cursor(const std::string& system, const std::string& stream) override;
   Status set_cursor(const std::string& system, const std::string& stream,
                     const std::string& value) override;

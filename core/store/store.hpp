@@ -44,6 +44,15 @@ struct Link {
   TimePoint created_at{};
 };
 
+// An entity to plan again (Store::plan_marks). `joins`: the change may matter to what joins
+// it (memberships of a person, registrations of an event): its snapshot, its retirement, a
+// conflict, a link made or removed -- not a link's version or hashes updated.
+struct PlanMark {
+  std::string entity_id;
+  EntityKind kind = EntityKind::kPerson;
+  bool joins = true;
+};
+
 struct Snapshot {
   std::string entity_id;
   EntityKind kind = EntityKind::kPerson;
@@ -142,6 +151,19 @@ class Store {
   virtual Result<std::optional<Snapshot>> get_snapshot(const std::string& entity_id) = 0;
   virtual Status put_snapshot(const Snapshot& snapshot) = 0;
   virtual Result<std::vector<Snapshot>> snapshots_of(EntityKind kind) = 0;
+
+  // --- planning marks -------------------------------------------------------------------
+  // An entity whose durable state changed -- its snapshot, one of its links, its
+  // retirement (merged_into), a conflict naming it -- is marked for planning by the store
+  // itself, in the same transaction as the change. The engine plans marked entities and
+  // clears their marks in the transaction that enqueues what it planned, so that a change
+  // is never lost between the two (DESIGN.md "The engine: one pass").
+  virtual Result<std::vector<PlanMark>> plan_marks() = 0;
+  virtual Status clear_plan_marks(const std::vector<std::string>& entity_ids) = 0;
+  // Entities of `kind` whose snapshot names, in its field `ref_field`, an entity marked
+  // with `joins` (whatever joins it may have to be planned again too).
+  virtual Result<std::vector<std::string>> referencing_marked(EntityKind kind,
+                                                              const std::string& ref_field) = 0;
 
   // --- cursors ------------------------------------------------------------------------
   virtual Result<std::string> get_cursor(const std::string& system, const std::string& stream) = 0;

@@ -106,6 +106,14 @@ TEST_CASE("a schema version 1 store is migrated forward on open, keeping its dat
             " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END",
             &rc);
   REQUIRE(rc == SQLITE_OK);
+  // Nor the version 3 planning marks: their table and the triggers that fill it.
+  for (const auto& row : raw_query(t.path, "SELECT name FROM sqlite_schema WHERE type = 'trigger'"
+                                           " AND name LIKE 'plan_mark_%'")) {
+    raw_query(t.path, "DROP TRIGGER " + row.at(0), &rc);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  raw_query(t.path, "DROP TABLE plan_marks", &rc);
+  REQUIRE(rc == SQLITE_OK);
   raw_query(t.path, "PRAGMA user_version = 1", &rc);
   REQUIRE(rc == SQLITE_OK);
 
@@ -117,6 +125,14 @@ TEST_CASE("a schema version 1 store is migrated forward on open, keeping its dat
   entry.action = "create";
   REQUIRE(t.store->append_audit(entry).ok());
   CHECK(t.store->erase_personal_data({id}).ok());  // needs the version 2 trigger
+  // Version 3: the entity is marked for planning (it has no snapshot yet: nothing marks it
+  // until one is stored).
+  CHECK(t.store->plan_marks()->empty());
+  Snapshot snap;
+  snap.entity_id = id;
+  snap.kind = EntityKind::kPerson;
+  REQUIRE(t.store->put_snapshot(snap).ok());
+  CHECK(t.store->plan_marks()->size() == 1);
 }
 
 TEST_CASE("processes opening one fresh file at once all get the same, once-migrated store") {

@@ -193,7 +193,11 @@ TEST_CASE("disk full: a clear error, nothing of the transaction kept, the store 
   CHECK(st.error().kind == ErrorKind::kInternal);
   CHECK(st.error().message.find("disk full") != std::string::npos);
   CHECK(st.error().message.find(t.path) != std::string::npos);
-  CHECK(later_write_refused);
+  // SQLite either rolled the whole transaction back (a plain insert failed: the later write
+  // is then refused) or only the failed statement (one with triggers, which runs under a
+  // statement journal: the transaction stays open, the later write joins it and is undone
+  // with it). Either way nothing of it is kept, as checked below.
+  (void)later_write_refused;
 
   REQUIRE(t.store->exec_for_test("PRAGMA max_page_count = 1073741823").ok());
   CHECK(*t.store->get_cursor("odoo", "person") == "before");

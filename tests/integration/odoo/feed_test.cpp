@@ -1,8 +1,9 @@
 // The Odoo change feed against the simulator, over XML-RPC (Odoo 16) and JSON-2 (Odoo 19):
 // write_date has second precision, so a record edited again in the second it was read keeps
 // its write_date; the next pass starts cursor_overlap_seconds before the newest second the
-// last one read, and reads it again. The simulator's clock is frozen on one second
-// (/_sim/seed "clock"), which makes "the same second" deterministic.
+// last one read, and reads it again, unless that second was older than the overlap when the
+// last pass began (by the server's clock, its Date header). The simulator's clock is frozen
+// on one second (/_sim/seed "clock"), which makes "the same second" deterministic.
 #include "tests/integration/odoo/odoo_sim_env.hpp"
 #include "tests/support/result_text.hpp"
 
@@ -143,6 +144,35 @@ TEST_CASE("idle passes read the overlap again without drifting back; a later wri
     Pass after = run_pass(sim, f, cursor);
     CHECK(after.records.size() == 1);  // from 12:00:10 (minus the overlap): 12:00:00 is behind
     CHECK(after.records.count(ids[2]) == 1);
+  }
+}
+
+TEST_CASE("a second already old when a pass began is not read again, however full it is") {
+  for (const auto& f : kTransports) {
+    CAPTURE(f.version);
+    OdooSim sim(f.version);
+    sim.post("/_sim/seed", {{"clock", kSecond}});  // a bulk import: all in one second
+    const auto ids = create_people(sim, f, 5);
+    std::string cursor;
+    run_pass(sim, f, cursor);                         // full listing, in that same second
+    CHECK(run_pass(sim, f, cursor).records.size() == ids.size());  // still open: read again
+    // Five seconds on (the server's clock, as its Date header tells), nothing written: the
+    // pass that begins now reads the second once more (the last one began inside it) ...
+    sim.post("/_sim/seed", {{"clock", "2099-06-01 12:00:05"}});
+    CHECK(run_pass(sim, f, cursor).records.size() == ids.size());
+    // ... and from then on it is closed: idle passes read nothing.
+    for (int i = 0; i < 2; ++i) CHECK(run_pass(sim, f, cursor).records.empty());
+    // A write now is read, with the overlap before it, and only it.
+    apply_one(sim, f, rename(ids[1], "After The Import"));
+    Pass next = run_pass(sim, f, cursor);
+    CHECK(next.records.size() == 1);
+    REQUIRE(next.records.count(ids[1]) == 1);
+    CHECK(next.records[ids[1]].fields["display_name"] == "After The Import");
+    // Edited again in that second after the read: still read (the second is not closed).
+    apply_one(sim, f, rename(ids[1], "Twice In One Second"));
+    Pass again = run_pass(sim, f, cursor);
+    REQUIRE(again.records.count(ids[1]) == 1);
+    CHECK(again.records[ids[1]].fields["display_name"] == "Twice In One Second");
   }
 }
 

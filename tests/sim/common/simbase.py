@@ -14,6 +14,7 @@ A simulator subclasses `SimApp` and implements `handle(req)`; it may override
 (Matrix answers 429 with `retry_after_ms` in JSON, Odoo XML-RPC answers 200 + fault...).
 """
 import argparse
+import email.utils
 import json
 import random
 import socket
@@ -165,6 +166,12 @@ class SimApp:
     def add_arguments(self, parser):
         """Extra command-line options of this simulator."""
 
+    def clock(self):
+        """The server's time (epoch seconds) for the Date header: a simulator with a clock
+        of its own (Odoo's frozen or shifted clock) answers with that time, as the real
+        server's Date and its stored timestamps come from one clock."""
+        return time.time()
+
     # --- shared machinery ---------------------------------------------------------
     def count(self, key):
         with self.stats_lock:
@@ -208,6 +215,10 @@ def _make_handler(app):
         disable_nagle_algorithm = True
         server_version = app.server_header
         sys_version = ""
+
+        def date_time_string(self, timestamp=None):
+            return email.utils.formatdate(app.clock() if timestamp is None else timestamp,
+                                          usegmt=True)
 
         def log_message(self, fmt, *a):  # quiet unless asked
             if app.args.verbose:

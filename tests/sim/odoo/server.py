@@ -116,6 +116,12 @@ class OdooSim(SimApp):
                             help="major version whose behaviour is simulated")
 
     # --- state ----------------------------------------------------------------------
+    def clock(self):
+        db = self.db
+        if db is None:
+            return time.time()
+        return float(db.frozen) if db.frozen is not None else time.time() + db.offset
+
     def reset(self):
         self.db = None
         self._build(languages=[["en_US", "English (US)"]], database="coop")

@@ -1,0 +1,204 @@
+// Which entities a pass plans. Planning is derived from durable state only (snapshots, links,
+// conflicts, retirements), and the store marks an entity whenever that state changes
+// (Store::plan_marks, set by the store in the same transaction as the change). So a pass
+// plans the marked entities, what joins them (a membership whose person left) and those
+// with writes still pending (an entry planned from an earlier state is then superseded), and
+// clears the marks in the transaction that enqueues the plan: a crash in between leaves
+// them marked, planned again by the next pass. An idle pass then plans nothing rather than
+// every entity against every system.
+//
+// Every entity is planned instead when the plan cannot lean on the marks: the store's first
+// pass, a pass restricted to some systems or kinds (it keeps the marks for the others), a
+// dry run, `coopsync plan` and `apply` (they show and apply every intended write), a change
+// of the configured policies or of the plan rules, and at least every kFullPlanEvery: what
+// depends on the clock alone (an event that has begun keeps the registrations of a person
+// who left) is then caught up.
+#include "core/engine/pass_run.hpp"
+#include "core/model/normalize.hpp"
+
+#include <chrono>
+
+namespace coopsync::engine {
+
+namespace {
+
+constexpr const char* kEngineCursor = "!engine";  // not a valid system name: no clash
+constexpr const char* kFullPlanStream = "plan:full";
+constexpr auto kFullPlanEvery = std::chrono::hours(1);
+// Up to this many entities of a kind are loaded one by one; more, with the kind's tables.
+constexpr std::size_t kPointLoads = 256;
+// Bump when plan_entity's rules change: the first pass of the new binary plans everything.
+constexpr int kPlanRules = 1;
+
+// What plan_entity's outcome depends on besides the store: the systems, their policies and
+// their connectors' capabilities.
+std::string plan_fingerprint(const std::vector<SystemRuntime>& systems) {
+  nlohmann::json j = nlohmann::json::array({kPlanRules});
+  for (const auto& sys : systems) {
+    nlohmann::json s = {{"name", sys.name()}};
+    for (EntityKind kind : kAllKinds) {
+      const auto* pol = sys.policy(kind);
+      const auto* cap = sys.capability(kind);
+      if (pol == nullptr || cap == nullptr) continue;
+      s[to_string(kind)] = {pol->read,    pol->create, pol->update,  static_cast<int>(pol->on_delete),
+                            pol->owns,    pol->fields, cap->create,  cap->update,
+                            cap->disable, cap->remove, cap->fields,  sys.synced_fields(kind)};
+    }
+    j.push_back(std::move(s));
+  }
+  return hash_text(j.dump());
+}
+
+}  // namespace
+
+Status PassRun::choose_plan_scope() {
+  auto marks = e_.store_.plan_marks();
+  if (!marks.ok()) return std::move(marks).error();
+  marks_ = std::move(*marks);
+  marks_only_ = false;
+  full_plan_.clear();
+  clears_marks_ = options_.only_systems.empty() && options_.only_kinds.empty();
+  if (!clears_marks_ || options_.dry_run || options_.inspect || options_.only_planned) return ok_status();
+  const std::string fingerprint = plan_fingerprint(e_.systems_);
+  auto last = e_.store_.get_cursor(kEngineCursor, kFullPlanStream);
+  if (!last.ok()) return std::move(last).error();
+  const auto record = nlohmann::json::parse(*last, nullptr, false);
+  bool recent = false;
+  if (record.is_object() && record.value("fingerprint", std::string()) == fingerprint) {
+    auto at = parse_instant(record.value("at", std::string()));
+    auto now = parse_instant(now_);
+    recent = at.ok() && now.ok() && *at <= *now && *now - *at < kFullPlanEvery;
+  }
+  if (recent) {
+    marks_only_ = true;
+    if (auto st = load_pending(); !st.ok()) return st;
+  } else {
+    full_plan_ = nlohmann::json{{"at", now_}, {"fingerprint", fingerprint}}.dump();
+  }
+  return ok_status();
+}
+
+Status PassRun::clear_planned_marks() {
+  if (!clears_marks_) return ok_status();
+  std::vector<std::string> ids;
+  ids.reserve(marks_.size());
+  for (const auto& m : marks_) ids.push_back(m.entity_id);
+  if (auto st = e_.store_.clear_plan_marks(ids); !st.ok()) return st;
+  if (full_plan_.empty()) return ok_status();
+  return e_.store_.set_cursor(kEngineCursor, kFullPlanStream, full_plan_);
+}
+
+Status PassRun::settle_apply_marks() {
+  if (!clears_marks_ || options_.dry_run) return ok_status();
+  auto marks = e_.store_.plan_marks();
+  if (!marks.ok()) return std::move(marks).error();
+  if (marks->empty()) return ok_status();
+  marks_ = std::move(*marks);
+  marks_only_ = true;
+  full_plan_.clear();
+  if (auto st = load_pending(); !st.ok()) return st;
+  std::size_t writes = 0;
+  for (EntityKind kind : kAllKinds) {
+    auto entries = plan_kind(kind);
+    if (!entries.ok()) return std::move(entries).error();
+    writes += entries->size();
+  }
+  if (writes > 0) {
+    e_.log_->debug("{} entities changed by this pass's writes still differ somewhere ({} writes): "
+                   "the next pass plans them", marks_.size(), writes);
+    return ok_status();
+  }
+  return e_.store_.transaction([&] { return clear_planned_marks(); });
+}
+
+Status PassRun::load_pending() {
+  pending_.clear();
+  auto open = e_.store_.list_outbox(store::OutboxState::kPending, SIZE_MAX);
+  if (!open.ok()) return std::move(open).error();
+  for (const auto& e : *open) pending_.emplace_back(e.write.entity_id, e.write.kind);
+  return ok_status();
+}
+
+Result<std::set<std::string>> PassRun::marked_scope(EntityKind kind) {
+  std::set<std::string> ids;
+  for (const auto& [id, k] : pending_) {
+    if (k == kind) ids.insert(id);
+  }
+  std::set<EntityKind> joined;  // kinds with a mark that matters to what joins them
+  for (const auto& m : marks_) {
+    if (m.joins) joined.insert(m.kind);
+    if (m.kind == kind) ids.insert(m.entity_id);
+  }
+  // What joins a marked entity: whether it is still effective (or held back, or can land
+  // where the entity is linked) may have changed with it.
+  for (const auto& ref : ref_fields(kind)) {
+    if (ref.target == kind || !joined.count(ref.target)) continue;
+    auto joining = e_.store_.referencing_marked(kind, ref.name);
+    if (!joining.ok()) return std::move(joining).error();
+    ids.insert(joining->begin(), joining->end());
+  }
+  return ids;
+}
+
+Result<PassRun::PlanInput> PassRun::plan_input(EntityKind kind) {
+  PlanInput in;
+  std::optional<std::set<std::string>> only;
+  if (marks_only_) {
+    auto scope = marked_scope(kind);
+    if (!scope.ok()) return std::move(scope).error();
+    if (scope->empty()) return in;
+    only = std::move(*scope);
+  }
+  const auto planned_here = [&](const SystemRuntime& sys) { return selected(sys) && sys.policy(kind) != nullptr; };
+  if (!only || only->size() > kPointLoads) {
+    auto snaps = e_.store_.snapshots_of(kind);
+    if (!snaps.ok()) return std::move(snaps).error();
+    for (auto& s : *snaps) {
+      if (!only || only->count(s.entity_id)) in.snaps.push_back(std::move(s));
+    }
+    for (const auto& ref : ref_fields(kind)) {
+      if (ref.target == kind) continue;
+      auto more = e_.store_.snapshots_of(ref.target);
+      if (!more.ok()) return std::move(more).error();
+      for (auto& s : *more) in.related.push_back(std::move(s));
+    }
+    for (auto& sys : e_.systems_) {
+      if (!planned_here(sys)) continue;
+      auto links = e_.store_.links_in(sys.name(), kind);
+      if (!links.ok()) return std::move(links).error();
+      auto& m = in.links[sys.name()];
+      for (auto& l : *links) {
+        if (!only || only->count(l.entity_id)) m.emplace(l.entity_id, std::move(l));
+      }
+    }
+    return in;
+  }
+  std::set<std::string> related;
+  for (const auto& id : *only) {
+    auto snap = e_.store_.get_snapshot(id);
+    if (!snap.ok()) return std::move(snap).error();
+    if (!snap->has_value() || (*snap)->kind != kind) continue;  // erased since it was marked
+    for (const auto& ref : ref_fields(kind)) {
+      const auto& f = (*snap)->fields;
+      if (ref.target != kind && f.contains(ref.name) && f[ref.name].is_string()) {
+        related.insert(f[ref.name].get<std::string>());
+      }
+    }
+    auto links = e_.store_.links_of(id);
+    if (!links.ok()) return std::move(links).error();
+    for (auto& l : *links) {
+      for (const auto& sys : e_.systems_) {
+        if (sys.name() == l.system && planned_here(sys)) in.links[sys.name()].emplace(l.entity_id, l);
+      }
+    }
+    in.snaps.push_back(std::move(**snap));
+  }
+  for (const auto& id : related) {
+    auto snap = e_.store_.get_snapshot(id);
+    if (!snap.ok()) return std::move(snap).error();
+    if (snap->has_value()) in.related.push_back(std::move(**snap));
+  }
+  return in;
+}
+
+}  // namespace coopsync::engine
