@@ -177,7 +177,14 @@ WriteResult MatrixConnector::write_membership(const Write& w) {
   if (w.op == WriteOp::kDelete || w.op == WriteOp::kDisable) {
     if (!inside) return written(id);  // already out: nothing to undo
     if (auto st = client_.kick(room_id, user_id, settings_.kick_reason); !st.ok()) {
-      return WriteResult::failed(st.error());
+      // Synapse refuses to kick who has left (403 "The target user is not in the room"):
+      // so does a retried kick whose first answer was lost after the server carried it
+      // out. Read the membership again: already out is done, not a dead letter.
+      if (st.error().kind != ErrorKind::kPermanent) return WriteResult::failed(st.error());
+      auto again = client_.get_state(room_id, "m.room.member", user_id);
+      if (!again.ok()) return WriteResult::failed(again.error());  // unknown yet: retried
+      const std::string now = again->has_value() ? string_or(**again, "membership") : std::string();
+      if (now == "join" || now == "invite") return WriteResult::failed(st.error());
     }
     return written(id);
   }

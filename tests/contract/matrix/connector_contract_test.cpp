@@ -179,6 +179,38 @@ TEST_CASE("membership: invite as 23 (room, then space), never twice, kick as 43"
   CHECK(json::parse(kicks[0].body) == json::parse(fx::load("43").body));
 }
 
+TEST_CASE("a kick refused because the member is out already is done; refused while in, it fails") {
+  // Synapse answers a kick of someone who has left 403 "The target user is not in the room"
+  // (room_member.py: old membership leave or ban and action kick): so does the retry of a
+  // kick whose first answer was lost after the server carried it out.
+  const http::Response not_in_room = testing::respond(
+      403, json({{"errcode", "M_FORBIDDEN"}, {"error", "The target user is not in the room"}}).dump());
+  const std::string member_path = "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/state/m.room.member/";
+  Write kick;
+  kick.key = "k-dave";
+  kick.entity_id = "m-dave";
+  kick.kind = EntityKind::kMembership;
+  kick.op = WriteOp::kDelete;
+  kick.external_id = fx::kRoom + "|@dave:localhost";
+  kick.fields = {{"person", "@dave:localhost"}, {"group", fx::kRoom}};
+  {
+    ConnectorRig rig;
+    rig.router.on("GET", member_path + enc("@dave:localhost"),
+                  {ok({{"membership", "join"}}), ok({{"membership", "leave"}})});
+    rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/kick", {not_in_room});
+    auto r = rig.connector->apply({kick});
+    CHECK_FALSE(r[0].error.has_value());
+  }
+  {
+    ConnectorRig rig;  // still joined after the refusal (power too low, say): a real failure
+    rig.router.on("GET", member_path + enc("@dave:localhost"), {ok({{"membership", "join"}})});
+    rig.router.on("POST", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/kick", {not_in_room});
+    auto r = rig.connector->apply({kick});
+    REQUIRE(r[0].error.has_value());
+    CHECK(r[0].error->kind == ErrorKind::kPermanent);
+  }
+}
+
 TEST_CASE("announcement paced through a captured 429: slept the body's hint, written once") {
   ConnectorRig rig;
   rig.router.on("GET", "/_matrix/client/v3/rooms/" + enc(fx::kRoom) + "/messages",
