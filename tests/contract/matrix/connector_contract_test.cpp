@@ -66,13 +66,16 @@ struct ConnectorRig {
   std::vector<std::chrono::milliseconds> sleeps;
   std::unique_ptr<MatrixConnector> connector;
 
-  ConnectorRig() {
+  // `extra`: settings added to (or replacing) the rig's, e.g. {"admin", true}.
+  explicit ConnectorRig(const json& extra = json::object()) {
     router.on("GET", "/_matrix/client/versions", {fixture("01")});
     router.on("GET", "/_matrix/client/v3/account/whoami", {ok({{"user_id", "@admin:localhost"}})});
-    auto settings = parse_settings({{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
-                                    {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
-                                    {"bot_localpart", "admin"}, {"namespace_prefix", "coop-"},
-                                    {"invite_reason", "welcome"}, {"kick_reason", "left the coop"}});
+    json config = {{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
+                   {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
+                   {"bot_localpart", "admin"}, {"namespace_prefix", "coop-"},
+                   {"invite_reason", "welcome"}, {"kick_reason", "left the coop"}};
+    config.update(extra);
+    auto settings = parse_settings(config);
     REQUIRE(settings.ok());
     ConnectorContext ctx;
     ctx.name = "matrix";
@@ -311,20 +314,12 @@ TEST_CASE("person enabled again: a deactivated account (60) is reactivated, an a
   // reset it and log its devices out, so the account is read first.
   for (const bool was_deactivated : {true, false}) {
     CAPTURE(was_deactivated);
-    Router router;
-    router.on("GET", "/_matrix/client/versions", {fixture("01")});
-    router.on("GET", "/_matrix/client/v3/account/whoami", {ok({{"user_id", "@admin:localhost"}})});
+    ConnectorRig rig(json{{"admin", true}});
+    auto& router = rig.router;
+    auto& connector = *rig.connector;
     router.on("GET", "/_synapse/admin/v2/users/" + enc("@bob:localhost"),
               {fixture(was_deactivated ? "60" : "13")});
     router.on("PUT", "/_synapse/admin/v2/users/" + enc("@bob:localhost"), {fixture("12")});
-    auto settings = parse_settings({{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
-                                    {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
-                                    {"bot_localpart", "admin"}, {"admin", true}});
-    REQUIRE(settings.ok());
-    ConnectorContext ctx;
-    ctx.name = "matrix";
-    MatrixConnector connector(ctx, *settings, std::make_unique<RouterClient>(router),
-                              [](std::chrono::milliseconds) {});
     Write w;
     w.key = "enable-1";
     w.entity_id = "uuid-bob";
@@ -353,20 +348,12 @@ TEST_CASE("person enabled again: a deactivated account (60) is reactivated, an a
 TEST_CASE("person created over a deactivated account of that id: the account is reactivated") {
   // The admin listing leaves deactivated accounts out, so a create can land on one (the
   // upsert PUT modifies it and answers deactivated: 1, as 60 shows it).
-  Router router;
-  router.on("GET", "/_matrix/client/versions", {fixture("01")});
-  router.on("GET", "/_matrix/client/v3/account/whoami", {ok({{"user_id", "@admin:localhost"}})});
+  ConnectorRig rig(json{{"admin", true}});
+  auto& router = rig.router;
+  auto& connector = *rig.connector;
   auto deactivated = fixture("60");
   deactivated.status = 200;
   router.on("PUT", "/_synapse/admin/v2/users/" + enc("@bob:localhost"), {deactivated, fixture("12")});
-  auto settings = parse_settings({{"url", fx::kBase}, {"server_name", "localhost"}, {"mode", "bot"},
-                                  {"access_token", "syt_YWRtaW4_ihEcDSnLvNkOdNALOjCx_1cilLq"},
-                                  {"bot_localpart", "admin"}, {"admin", true}});
-  REQUIRE(settings.ok());
-  ConnectorContext ctx;
-  ctx.name = "matrix";
-  MatrixConnector connector(ctx, *settings, std::make_unique<RouterClient>(router),
-                            [](std::chrono::milliseconds) {});
   Write w;
   w.key = "create-1";
   w.entity_id = "uuid-bob";
