@@ -3,7 +3,10 @@
 
 #include "core/store/migrations.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -78,6 +81,37 @@ Status as_invalid_when_not_a_db(Status st, int code) {
   return st;
 }
 
+// Switching a fresh file from the rollback journal to WAL needs the exclusive lock while
+// this connection already holds a shared one; when another process holds a shared lock too,
+// SQLite answers SQLITE_BUSY at once, without the busy handler (that wait could deadlock).
+// So the switch is retried here with a short, growing pause, up to the busy timeout. Seen
+// in CI: four processes opening one new file, three failed with "database is locked".
+Status enable_wal(sqlite::Db& db) {
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  auto pause = std::chrono::milliseconds(5);
+  for (;;) {
+    auto mode = db.prepare("PRAGMA journal_mode = WAL", "enable WAL");
+    if (!mode.ok()) return std::move(mode).error();
+    auto row = mode->step();
+    if (!row.ok()) {
+      const int primary = mode->failure_code() & 0xff;
+      if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || Clock::now() >= deadline) {
+        return std::move(row).error();
+      }
+      std::this_thread::sleep_for(pause);
+      pause = std::min(pause * 2, std::chrono::milliseconds(200));
+      continue;
+    }
+    if (!*row || mode->text(0) != "wal") {
+      return db.error("enable WAL", SQLITE_ERROR,
+                      "the file system does not support WAL mode (journal_mode is \"" +
+                          (*row ? mode->text(0) : std::string()) + "\")");
+    }
+    return ok_status();
+  }
+}
+
 }  // namespace
 
 Result<StorePtr> open_sqlite_store(const std::string& path) {
@@ -107,17 +141,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   if (auto st = sqlite::check_opened(*db); !st.ok()) {
     return as_invalid_when_not_a_db(std::move(st), sqlite3_extended_errcode(handle)).error();
   }
-  {  // scoped: the statement is reset before anything else runs
-    auto mode = db->prepare("PRAGMA journal_mode = WAL", "enable WAL");
-    if (!mode.ok()) return std::move(mode).error();
-    auto row = mode->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row || mode->text(0) != "wal") {
-      return db->error("enable WAL", SQLITE_ERROR,
-                       "the file system does not support WAL mode (journal_mode is \"" +
-                           (*row ? mode->text(0) : std::string()) + "\")");
-    }
-  }
+  if (auto st = enable_wal(*db); !st.ok()) return std::move(st).error();
   // secure_delete: deleted or rewritten values are overwritten, not left in free space, so
   // that a GDPR erasure (coopsync forget) leaves nothing readable in the file.
   // cache_size: 8 MiB of pages. 32 MiB cost 25 of the 150 MiB peak RSS of a 10,000-member
