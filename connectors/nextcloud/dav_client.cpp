@@ -8,11 +8,18 @@
 namespace coopsync::nextcloud {
 namespace {
 
+// 61: Nextcloud refuses a second object with a UID the calendar holds under another name
+// with 400 "Calendar object with uid already exists in this calendar collection."; RFC 4791
+// §5.3.2.1 names the precondition <C:no-uid-conflict/> (403 or 409; Radicale sends 409).
+bool uid_conflict(const http::Response& r) {
+  if (r.status == 400) return r.body.find("uid already exists") != std::string::npos;
+  return (r.status == 403 || r.status == 409) && r.body.find("no-uid-conflict") != std::string::npos;
+}
+
 std::optional<Error> dav_error(const http::Response& r, const std::string& what) {
-  if (r.status == 400 && r.body.find("uid already exists") != std::string::npos) {
-    // 61: same UID under another name in this calendar.
+  if (uid_conflict(r)) {
     return make_error(ErrorKind::kConflict, what + ": an event with this UID already exists "
-                                                   "under another name", 400);
+                                                   "under another name", r.status);
   }
   return http::status_to_error(r, what);
 }
@@ -70,7 +77,54 @@ std::string multiget(const std::vector<std::string>& hrefs) {
   for (const auto& h : hrefs) out += "<d:href>" + xml_escape(h) + "</d:href>";
   return out + "</c:calendar-multiget>\n";
 }
+std::string calendar_query(const std::string& vevent_filter) {
+  return std::string(kProlog) +
+         "<c:calendar-query xmlns:d=\"DAV:\" xmlns:c=\"urn:ietf:params:xml:ns:caldav\">"
+         "<d:prop><d:getetag/><c:calendar-data/></d:prop><c:filter>"
+         "<c:comp-filter name=\"VCALENDAR\"><c:comp-filter name=\"VEVENT\">" +
+         vevent_filter + "</c:comp-filter></c:comp-filter></c:filter></c:calendar-query>\n";
+}
+std::string uid_filter(const std::string& uid) {
+  return "<c:prop-filter name=\"UID\"><c:text-match collation=\"i;octet\">" + xml_escape(uid) +
+         "</c:text-match></c:prop-filter>";
+}
 }  // namespace dav_body
+
+std::string ics_uid(std::string_view ics) {
+  // Unfold (RFC 5545 §3.1: CRLF or LF followed by one space or tab), then read the first
+  // UID property inside the first VEVENT; parameters ("UID;X-A=b:value") are skipped.
+  std::string text;
+  text.reserve(ics.size());
+  for (std::size_t i = 0; i < ics.size(); ++i) {
+    std::size_t eol = 0;  // length of the line break at i
+    if (ics[i] == '\n') eol = 1;
+    if (ics[i] == '\r' && i + 1 < ics.size() && ics[i + 1] == '\n') eol = 2;
+    if (eol != 0 && i + eol < ics.size() && (ics[i + eol] == ' ' || ics[i + eol] == '\t')) {
+      i += eol;  // the fold and the one whitespace after it go
+      continue;
+    }
+    if (eol == 2) continue;  // CRLF -> LF
+    text.push_back(ics[i]);
+  }
+  bool in_event = false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string_view line(text.data() + start, end - start);
+    start = end + 1;
+    if (line == "BEGIN:VEVENT") {
+      in_event = true;
+    } else if (line == "END:VEVENT") {
+      return "";
+    } else if (in_event && line.size() > 4 && line.compare(0, 3, "UID") == 0 &&
+               (line[3] == ':' || line[3] == ';')) {
+      const auto colon = line.find(':');  // a parameter value may not hold a bare ':' unquoted
+      return colon == std::string_view::npos ? "" : std::string(line.substr(colon + 1));
+    }
+  }
+  return "";
+}
 
 DavClient::DavClient(Session* session, std::string root_url)
     : session_(session), root_url_(std::move(root_url)) {
@@ -183,6 +237,18 @@ Result<bool> DavClient::mkcalendar(const std::string& href, const std::string& d
 
 Result<std::string> DavClient::put(const std::string& href, const std::string& ics,
                                    const std::string& if_match, bool create_only) {
+  auto answer = put_object(href, ics, if_match, create_only);
+  if (!answer) return std::move(answer).error();
+  if (answer->uid_taken) {
+    return make_error(ErrorKind::kConflict, "PUT " + href + ": an event with this UID already "
+                                                          "exists under another name",
+                      answer->status);
+  }
+  return std::move(answer->etag);
+}
+
+Result<PutAnswer> DavClient::put_object(const std::string& href, const std::string& ics,
+                                        const std::string& if_match, bool create_only) {
   http::Headers h{{"Content-Type", "text/calendar; charset=utf-8"}};
   if (!if_match.empty()) h.emplace_back("If-Match", quoted(if_match));
   else if (create_only) h.emplace_back("If-None-Match", "*");
@@ -195,10 +261,11 @@ Result<std::string> DavClient::put(const std::string& href, const std::string& i
                                           : ": changed since read (If-Match " + quoted(if_match) + ")"),
                       412);
   }
+  if (uid_conflict(*r)) return PutAnswer{"", true, r->status};
   if (r->status < 200 || r->status >= 300) {
     if (auto err = dav_error(*r, what)) return *err;
   }
-  return unquote_etag(r->header("ETag"));
+  return PutAnswer{unquote_etag(r->header("ETag")), false, r->status};
 }
 
 Result<CalObject> DavClient::get(const std::string& href) {
@@ -318,6 +385,27 @@ Result<std::vector<CalObject>> DavClient::multiget(const std::string& calendar_h
   for (const auto& resp : ms->responses) {
     const XmlNode* data = resp.prop(kCalDavNs, "calendar-data");
     if (resp.gone() || data == nullptr) continue;  // 73: a deleted href is left out
+    out.push_back(CalObject{resp.href, unquote_etag(resp.text(kDavNs, "getetag")), data->text});
+  }
+  return out;
+}
+
+Result<std::vector<CalObject>> DavClient::find_by_uid(const std::string& calendar_href,
+                                                      const std::string& uid) {
+  const std::string what = "REPORT calendar-query " + calendar_href;
+  auto r = send("REPORT", calendar_href, {{"Content-Type", kXmlType}, {"Depth", "1"}},
+                dav_body::calendar_query(dav_body::uid_filter(uid)));
+  if (!r) return std::move(r).error();
+  if (r->status != 207) {
+    if (auto err = dav_error(*r, what)) return *err;
+    return make_error(ErrorKind::kInvalidInput, what + ": expected 207, got " + std::to_string(r->status));
+  }
+  auto ms = parse_multistatus(r->body, what);
+  if (!ms) return std::move(ms).error();
+  std::vector<CalObject> out;
+  for (const auto& resp : ms->responses) {
+    const XmlNode* data = resp.prop(kCalDavNs, "calendar-data");
+    if (resp.gone() || data == nullptr || ics_uid(data->text) != uid) continue;
     out.push_back(CalObject{resp.href, unquote_etag(resp.text(kDavNs, "getetag")), data->text});
   }
   return out;

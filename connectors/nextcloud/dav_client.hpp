@@ -8,6 +8,7 @@
 #include "core/result.hpp"
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -50,6 +51,12 @@ struct CalObject {
   std::string data;
 };
 
+struct PutAnswer {
+  std::string etag;        // unquoted; "" when the server sent none
+  bool uid_taken = false;  // refused: another object of the calendar has this UID
+  int status = 0;          // the HTTP status of the answer
+};
+
 // Request bodies, byte for byte what the capture sent.
 namespace dav_body {
 std::string files_propfind();
@@ -59,9 +66,18 @@ std::string calendar_list();
 std::string mkcalendar(const std::string& displayname, const std::string& color);
 std::string sync_collection(const std::string& token);
 std::string multiget(const std::vector<std::string>& hrefs);
+// calendar-query for VEVENTs matching `vevent_filter` (raw XML inside the VEVENT
+// comp-filter, e.g. a time-range as in 72), asking for getetag and calendar-data.
+std::string calendar_query(const std::string& vevent_filter);
+// The filter of the VEVENTs whose UID contains `uid` (text-match is a substring match,
+// RFC 4791 §9.7.5), compared octet by octet.
+std::string uid_filter(const std::string& uid);
 std::string invite_propfind();
 std::string share(const std::string& sharee_href, bool read_write);
 }  // namespace dav_body
+
+// The UID of the first VEVENT of an iCalendar text (lines unfolded), "" when there is none.
+std::string ics_uid(std::string_view ics);
 
 // "principal:principals/groups/<gid>", the gid encoded as Nextcloud's GroupPrincipalBackend
 // does (PHP urlencode: space -> '+', all but [A-Za-z0-9_.-] as %XX).
@@ -94,6 +110,15 @@ class DavClient {
   // new ETag (unquoted), "" when the server sent none.
   Result<std::string> put(const std::string& href, const std::string& ics,
                           const std::string& if_match, bool create_only);
+  // As put(), but a refusal because another object of the calendar already has the UID is
+  // an answer (uid_taken), not an error: Nextcloud's 400 "Calendar object with uid already
+  // exists" (61), or RFC 4791 §5.3.2.1's <C:no-uid-conflict/> precondition (Radicale: 409).
+  Result<PutAnswer> put_object(const std::string& href, const std::string& ics,
+                               const std::string& if_match, bool create_only);
+  // The objects of the calendar whose VEVENT UID is exactly `uid` (a calendar-query REPORT
+  // filtered on the UID; the server's substring matches are checked here).
+  Result<std::vector<CalObject>> find_by_uid(const std::string& calendar_href,
+                                             const std::string& uid);
   Result<CalObject> get(const std::string& href);
   Status remove(const std::string& href, const std::string& if_match);
   // RFC 6578 sync-collection. A truncated answer (§3.6: the request-URI with status 507) is

@@ -184,29 +184,62 @@ Result<WriteResult> NextcloudConnector::put_event(const Write& w, const std::str
   if (!cal) return std::move(cal).error();
   const std::string href = *cal + http::url_encode(object);
   const std::string id = gid + "/" + object;
-  auto etag = cal_.put(href, *ics, create ? "" : w.version, create);
-  if (!etag && create &&
-      (etag.error().kind == ErrorKind::kNotFound || etag.error().http_status == 409)) {
+  auto put = cal_.put_object(href, *ics, create ? "" : w.version, create);
+  if (!put && create &&
+      (put.error().kind == ErrorKind::kNotFound || put.error().http_status == 409)) {
     // The group's calendar is missing (deleted by hand, or the group predates coopsync):
     // Nextcloud answers 404, Radicale 409.
     auto made = ensure_calendar(gid, gid);
     if (!made) return std::move(made).error();
-    etag = cal_.put(href, *ics, "", true);
+    put = cal_.put_object(href, *ics, "", true);
   }
-  if (!etag && create && etag.error().http_status == 412) {
+  if (!put && create && put.error().http_status == 412) {
     // 60: the object is already there (a retried create): adopt it as it is.
     auto existing = cal_.get(href);
     if (!existing) return std::move(existing).error();
     return WriteResult{std::nullopt, id, existing->etag, true};
   }
-  if (!etag) return std::move(etag).error();
-  std::string version = *etag;
+  if (!put) return std::move(put).error();
+  if (put->uid_taken && create) return adopt_by_uid(*cal, gid, uid, href);
+  if (put->uid_taken) {  // an update of this object to a UID another object holds
+    return make_error(ErrorKind::kConflict, "PUT " + href + ": UID " + uid + " is held by "
+                                                "another object of the calendar", put->status);
+  }
+  std::string version = put->etag;
   if (version.empty()) {  // a server that does not return the ETag on PUT
     auto back = cal_.get(href);
     if (!back) return std::move(back).error();
     version = back->etag;
   }
   return WriteResult{std::nullopt, id, version, false};
+}
+
+// 61: the calendar holds an object with this UID under another name (written by another
+// client, or by coopsync under a name it no longer derives). Creating it again is refused,
+// and must not be retried as is: find that object by its UID and adopt it. The link holds
+// no field hashes (engine/apply.cpp), so the next pass updates it through its own href with
+// If-Match on the ETag read here.
+Result<WriteResult> NextcloudConnector::adopt_by_uid(const std::string& calendar,
+                                                     const std::string& gid,
+                                                     const std::string& uid,
+                                                     const std::string& href) {
+  auto found = cal_.find_by_uid(calendar, uid);
+  if (!found) return std::move(found).error();
+  if (found->empty()) {
+    // Gone between the two requests (deleted meanwhile): the next attempt creates it.
+    return make_error(ErrorKind::kConflict, "PUT " + href + ": refused for its UID " + uid +
+                                                ", but no object of the calendar has it now");
+  }
+  const CalObject& holder = found->front();  // a calendar holds one object per UID
+  WriteResult r{std::nullopt, gid + "/" + last_segment(holder.href), holder.etag, true};
+  r.matched_key = "uid";
+  r.matched_value = uid;
+  if (r.version.empty()) {  // a server that lists no ETag
+    auto back = cal_.get(holder.href);
+    if (!back) return std::move(back).error();
+    r.version = back->etag;
+  }
+  return r;
 }
 
 WriteResult NextcloudConnector::apply_event(const Write& w) {

@@ -2,6 +2,11 @@
 
 namespace coopsync::nextcloud {
 
+bool login_refused(std::string_view body) {
+  return body.find("ServiceUnavailable") != std::string_view::npos &&
+         body.find("LoginException") != std::string_view::npos;
+}
+
 Result<http::Response> Session::send(http::Request request) {
   if (poisoned_) {
     return make_error(ErrorKind::kAuth, label_ + ": the credentials of user '" + user_ +
@@ -19,6 +24,14 @@ Result<http::Response> Session::send(http::Request request) {
     return make_error(ErrorKind::kAuth, label_ + ": " + request.method + " refused with HTTP 401 "
                                             "for user '" + user_ + "' (wrong or revoked app "
                                             "password, or disabled account)", 401);
+  }
+  if (response->status == 503 && login_refused(response->body)) {
+    // Not an outage: the account cannot log in until an administrator enables it. Not
+    // poisoned: this refusal adds no failed login (no brute-force delay), so the next pass
+    // may ask once more and finds the account enabled again by itself.
+    return make_error(ErrorKind::kAuth, label_ + ": " + request.method + " refused with HTTP 503 "
+                                            "for user '" + user_ + "': Nextcloud's login refused "
+                                            "the account (disabled, or refused by an app)", 503);
   }
   return response;
 }

@@ -11,24 +11,6 @@ using namespace coopsync::testing::nc;
 
 namespace {
 
-struct CalBackend {
-  SimEnv* env;
-  std::string base;      // CalDAV origin + home, e.g. http://127.0.0.1:p/coop/
-  std::string user, password;
-  std::string calendar;  // base + "group-lyon/"
-
-  http::Response raw(const std::string& method, const std::string& object, const std::string& body = "",
-                     http::Headers headers = {}) {
-    return env->raw(method, calendar + object, body, std::move(headers), user, password);
-  }
-};
-
-std::string outside_event(const std::string& uid, const std::string& summary) {
-  return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hand//EN\r\nBEGIN:VEVENT\r\nUID:" + uid +
-         "\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260328\r\nDTEND;VALUE=DATE:20260330\r\n"
-         "SUMMARY:" + summary + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-}
-
 ChangePage next_changes(Connector& c, std::string& cursor) {
   auto page = c.changes(EntityKind::kEvent, cursor, std::chrono::milliseconds(0));
   REQUIRE_MESSAGE(page.ok(), error_text(page));

@@ -136,6 +136,27 @@ inline Write make_write(EntityKind kind, WriteOp op, Fields fields, std::string 
   return w;
 }
 
+// The group calendar "group-lyon" on the CalDAV server a test uses, reached directly (as a
+// person's calendar app would) rather than through the connector.
+struct CalBackend {
+  SimEnv* env;
+  std::string base;      // CalDAV origin + home, e.g. http://127.0.0.1:p/coop/
+  std::string user, password;
+  std::string calendar;  // base + "group-lyon/"
+
+  http::Response raw(const std::string& method, const std::string& object, const std::string& body = "",
+                     http::Headers headers = {}) {
+    return env->raw(method, calendar + object, body, std::move(headers), user, password);
+  }
+};
+
+// An all-day VEVENT as a person's calendar app writes it.
+inline std::string outside_event(const std::string& uid, const std::string& summary) {
+  return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hand//EN\r\nBEGIN:VEVENT\r\nUID:" + uid +
+         "\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260328\r\nDTEND;VALUE=DATE:20260330\r\n"
+         "SUMMARY:" + summary + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+}
+
 inline WriteResult apply_one(Connector& c, const Write& w) {
   auto results = c.apply({w});
   REQUIRE(results.size() == 1);

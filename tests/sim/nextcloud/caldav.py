@@ -1,7 +1,8 @@
 """CalDAV as Nextcloud 27 serves it (53-74): principal discovery, calendar home, MKCALENDAR,
 objects with md5 ETags and If-Match / If-None-Match, sync-collection with
 http://sabre.io/ns/sync/<N> tokens (unknown-but-well-formed token: 207 with no changes;
-malformed: 403 valid-sync-token), calendar-query time-range and calendar-multiget."""
+malformed: 403 valid-sync-token), calendar-query (time-range, prop-filter text-match) and
+calendar-multiget."""
 import re
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
@@ -301,9 +302,14 @@ class CalDav:
             tr = root.find(".//{%s}time-range" % X.CAL)
             start = ical.parse_utc(tr.get("start")) if tr is not None and tr.get("start") else None
             end = ical.parse_utc(tr.get("end")) if tr is not None and tr.get("end") else None
+            matches = [self._text_match(pf) for pf in
+                       root.iterfind(".//{%s}prop-filter" % X.CAL)]
             out = []
             for oname, obj in sorted(cal.objects.items()):
-                sp = ical.span(ical.first_event(obj.data))
+                event = ical.first_event(obj.data)
+                if not all(match(event) for match in matches):
+                    continue
+                sp = ical.span(event)
                 if (start or end) and sp is None:
                     continue
                 if sp and start and sp[1] <= start and sp[1] != sp[0]:
@@ -315,6 +321,25 @@ class CalDav:
         return X.sabre_error(415, "Sabre\\DAV\\Exception\\ReportNotSupported",
                              "The {%s}%s REPORT is not supported" % tuple(
                                  root.tag[1:].split("}")))
+
+    @staticmethod
+    def _text_match(prop_filter):
+        """A VEVENT prop-filter with a text-match, as Sabre's CalendarQueryValidator reads it
+        (RFC 4791 §9.7.2, §9.7.5): a substring match, case-insensitive unless the collation is
+        i;octet; negate-condition="yes" inverts it; no text-match = the property is there."""
+        name = (prop_filter.get("name") or "").upper()
+        tm = prop_filter.find("{%s}text-match" % X.CAL)
+
+        def match(event):
+            if not event or name not in event:
+                return False
+            if tm is None:
+                return True
+            value, needle = event[name][1], tm.text or ""
+            if tm.get("collation", "i;ascii-casemap") != "i;octet":
+                value, needle = value.lower(), needle.lower()
+            return (needle in value) != (tm.get("negate-condition") == "yes")
+        return match
 
     def sync_collection(self, root, base, cal, props):
         token_el = root.find("{DAV:}sync-token")

@@ -150,7 +150,9 @@ class NextcloudSim(SimApp):
             return Response(500, '{"message":"Reached maximum delay"}',
                             content_type=ocs_render.JSON_TYPE)
         uid, app, problem = self.authenticate(req)
-        if problem in ("bad", "disabled"):
+        # A disabled account's DAV login throws LoginException out of logClientIn() before
+        # handleLoginFailed(): no failed attempt is registered there.
+        if problem == "bad" or (problem == "disabled" and is_ocs):
             s.failures += 1
             self.count("failed_logins")
         if is_ocs:
@@ -179,9 +181,11 @@ class NextcloudSim(SimApp):
         return resp
 
     def serve_dav(self, req, uid, problem):
-        if problem == "disabled":  # Nextcloud's LoginException "User disabled" on DAV
+        if problem == "disabled":
+            # apps/dav Connector/Sabre/Auth::check() wraps completeLogin()'s
+            # LoginException("User disabled") as ServiceUnavailable("<class>: <message>").
             return dav_xml.sabre_error(503, "Sabre\\DAV\\Exception\\ServiceUnavailable",
-                                       "User disabled")
+                                       "OC\\User\\LoginException: User disabled")
         if problem is not None:
             return dav_xml.not_authenticated(problem == "bad")
         rest = req.path[len("/remote.php/dav"):]
