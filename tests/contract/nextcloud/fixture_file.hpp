@@ -1,6 +1,7 @@
 #pragma once
 // Reads ../shared/fixtures/nextcloud/*.http (format in that folder's INDEX.md) and the
 // expected HTTP / OCS codes from INDEX.md's exchange table.
+#include "connectors/nextcloud/settings.hpp"
 #include "core/http/http_client.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -114,6 +115,19 @@ inline std::map<std::string, Expected> index_table() {
     out[file.substr(0, file.size() - 5)] = e;
   }
   return out;
+}
+
+// Connector settings for the captured server (http://127.0.0.1:8080 as admin, CalDAV on the
+// same account), with neither folder nor calendar template: a test sets what it needs.
+inline nextcloud::Settings capture_settings() {
+  nextcloud::Settings s;
+  s.url = "http://127.0.0.1:8080";
+  s.username = s.caldav_username = "admin";
+  s.app_password = s.caldav_password = "x";
+  s.caldav_url = s.url + "/remote.php/dav/";
+  s.folder_template = "";
+  s.calendar_template = "";
+  return s;
 }
 
 // "/path?query" of a full URL.

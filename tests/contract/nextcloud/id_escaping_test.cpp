@@ -20,18 +20,6 @@ namespace {
 const std::string kTeam = "\xc3\x89quipe Lyon/Villeurbanne";  // "Équipe Lyon/Villeurbanne"
 const std::string kBoard = "Conseil: bureau";
 
-Settings settings() {
-  Settings s;
-  s.url = "http://127.0.0.1:8080";
-  s.username = "admin";
-  s.app_password = s.caldav_password = "x";
-  s.caldav_username = "admin";
-  s.caldav_url = s.url + "/remote.php/dav/";
-  s.folder_template = "";
-  s.calendar_template = "";
-  return s;
-}
-
 std::string ok_json(const std::string& data) {
   return R"({"ocs":{"meta":{"status":"ok","statuscode":200,"message":"OK"},"data":)" + data + "}}";
 }
@@ -49,7 +37,7 @@ TEST_CASE("group ids go into OCS paths percent-encoded, except '/', which stays 
     }
     return testing::respond(200, ok_json(R"({"users":["alice"]})"));
   });
-  NextcloudConnector conn(settings(), std::move(http), nullptr);
+  NextcloudConnector conn(nc::capture_settings(), std::move(http), nullptr);
   auto page = conn.changes(EntityKind::kMembership, "", std::chrono::milliseconds(0));
   REQUIRE_MESSAGE(page.ok(), (page.ok() ? "" : page.error().describe()));
   REQUIRE(targets.size() == 3);
@@ -68,7 +56,7 @@ TEST_CASE("a membership known only by its id splits at the first ':' (user ids h
     seen.push_back(r);
     return testing::respond(200, ok_json("[]"));
   });
-  NextcloudConnector conn(settings(), std::move(http), nullptr);
+  NextcloudConnector conn(nc::capture_settings(), std::move(http), nullptr);
   Write w;
   w.kind = EntityKind::kMembership;
   w.op = WriteOp::kDelete;
@@ -102,7 +90,7 @@ TEST_CASE("a group is found by id even when its search matches more than one pag
         }
         return testing::respond(200, ok_json(R"({"groups":[)" + groups + "]}"));
       });
-  NextcloudConnector conn(settings(), std::move(http), nullptr);
+  NextcloudConnector conn(nc::capture_settings(), std::move(http), nullptr);
   auto found = conn.find(EntityKind::kGroup, Fields{{"slug", "lyon"}});
   REQUIRE_MESSAGE(found.ok(), (found.ok() ? "" : found.error().describe()));
   REQUIRE(found->size() == 1);

@@ -148,15 +148,9 @@ TEST_CASE("the connector's group creation sends the captured requests, in order"
     return nc::load(answers[next++]).response;
   });
   auto* http = owned.get();
-  Settings s;
-  s.url = "http://127.0.0.1:8080";
-  s.username = "admin";
-  s.app_password = s.caldav_password = "x";
-  s.caldav_username = "admin";
-  s.caldav_url = s.url + "/remote.php/dav/";
+  Settings s = nc::capture_settings();
   s.folder_template = "Coop Shared";
   s.share_permissions = 31;
-  s.calendar_template = "";
   NextcloudConnector conn(s, std::move(owned), nullptr);
   Write w;
   w.kind = EntityKind::kGroup;

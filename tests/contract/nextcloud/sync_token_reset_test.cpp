@@ -44,12 +44,7 @@ struct CalendarRig {
           FAIL("unexpected " << r.method << " " << target);
           return testing::respond(500, "");
         });
-    Settings s;
-    s.url = "http://127.0.0.1:8080";
-    s.username = s.caldav_username = "admin";
-    s.app_password = s.caldav_password = "x";
-    s.caldav_url = s.url + "/remote.php/dav/";
-    s.folder_template = "";
+    Settings s = nc::capture_settings();
     s.calendar_template = "{id}";
     conn = std::make_unique<NextcloudConnector>(s, std::move(http), nullptr);
   }

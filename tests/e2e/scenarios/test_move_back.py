@@ -45,7 +45,40 @@ def nextcloud_admin(coop, method, path, form=None):
         return r.status
 
 
+def small_cooperative(rng_seed):
+    """Six members in two communities and nothing else: (the seed's facts, the Cooperative
+    to enter)."""
+    seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
+                      conflict=False, rng_seed=rng_seed)
+    return seed["facts"], Cooperative(seed)
+
+
+def followed(facts):
+    """The member each test follows, her community A and her user id."""
+    m = facts["members"][0]
+    return m, m["community"], m["email"].split("@")[0]
+
+
+def other_community(facts, community):
+    return [c for c in facts["communities"] if c != community][0]
+
+
 class MoveBack(unittest.TestCase):
+    def synced(self, coop, label):
+        assert_checks(self, [checks.ran(coop.sync(), label)])
+
+    def assert_back_after(self, coop, facts, member, community, label):
+        """The pass after `label` puts the member back in `community` everywhere, and the one
+        after that writes nothing."""
+        self.synced(coop, label)
+        self.assert_only_in(coop, facts, member, community, label)
+        assert_quiet_pass(self, coop, "the pass after the return")
+
+    def assert_odoo_tag_removed(self, coop, member, community):
+        pid = odoo_partner(coop, member["email"])
+        tags = odoo_call(coop, "res.partner", "read", [[pid]], {"fields": ["category_id"]})
+        self.assertNotIn(tag_of(coop, community), tags[0]["category_id"], "odoo: A's tag removed")
+
     def assert_only_in(self, coop, facts, member, community, label):
         """The member is in `community` and in no other, in every system; everybody else
         where they belong (faultkit.invariants)."""
@@ -68,79 +101,60 @@ class MoveBack(unittest.TestCase):
         assert_checks(self, invariants(coop, facts), label)
 
     def test_moved_in_odoo_and_back_twice(self):
-        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
-                          conflict=False, rng_seed=31)
-        facts = seed["facts"]
-        with Cooperative(seed) as coop:
-            assert_checks(self, [checks.ran(coop.sync(), "first pass")])
-            m = facts["members"][0]
-            a = m["community"]
-            b = [c for c in facts["communities"] if c != a][0]
+        facts, cooperative = small_cooperative(31)
+        with cooperative as coop:
+            self.synced(coop, "first pass")
+            m, a, _ = followed(facts)
+            b = other_community(facts, a)
             self.assert_only_in(coop, facts, m, a, "first pass")
             for trip in (1, 2):
                 move(coop, m, b)
-                assert_checks(self, [checks.ran(coop.sync(), "trip %d: moved to B" % trip)])
+                self.synced(coop, "trip %d: moved to B" % trip)
                 self.assert_only_in(coop, facts, m, b, "trip %d, moved %s -> %s" % (trip, a, b))
                 move(coop, m, a)
-                assert_checks(self, [checks.ran(coop.sync(), "trip %d: back in A" % trip)])
+                self.synced(coop, "trip %d: back in A" % trip)
                 self.assert_only_in(coop, facts, m, a, "trip %d, back %s -> %s" % (trip, b, a))
                 assert_quiet_pass(self, coop, "trip %d: the pass after the return" % trip)
 
     def test_removed_in_nextcloud_and_put_back(self):
-        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
-                          conflict=False, rng_seed=32)
-        facts = seed["facts"]
-        with Cooperative(seed) as coop:
-            assert_checks(self, [checks.ran(coop.sync(), "first pass")])
-            m = facts["members"][0]
-            a = m["community"]
-            uid = m["email"].split("@")[0]
+        facts, cooperative = small_cooperative(32)
+        with cooperative as coop:
+            self.synced(coop, "first pass")
+            m, a, uid = followed(facts)
             self.assert_only_in(coop, facts, m, a, "first pass")
             # the admin removes the member from A's group: she leaves A everywhere
             self.assertEqual(nextcloud_admin(coop, "DELETE", "/cloud/users/%s/groups" % uid,
                                              {"groupid": a}), 200)
-            assert_checks(self, [checks.ran(coop.sync(), "removed in nextcloud")])
-            pid = odoo_partner(coop, m["email"])
-            tags = odoo_call(coop, "res.partner", "read", [[pid]], {"fields": ["category_id"]})
-            self.assertNotIn(tag_of(coop, a), tags[0]["category_id"], "odoo: A's tag removed")
+            self.synced(coop, "removed in nextcloud")
+            self.assert_odoo_tag_removed(coop, m, a)
             self.assertNotIn(room_members(coop, a).get("@%s:%s" % (uid, MATRIX_SERVER)),
                              ("invite", "join"), "matrix: out of A's room")
             assert_quiet_pass(self, coop, "the pass after the removal")
             # ... and puts her back: she is in A again everywhere
             self.assertEqual(nextcloud_admin(coop, "POST", "/cloud/users/%s/groups" % uid,
                                              {"groupid": a}), 200)
-            assert_checks(self, [checks.ran(coop.sync(), "put back in nextcloud")])
-            self.assert_only_in(coop, facts, m, a, "put back in nextcloud")
-            assert_quiet_pass(self, coop, "the pass after the return")
+            self.assert_back_after(coop, facts, m, a, "put back in nextcloud")
 
     def test_left_the_room_in_matrix_and_invited_back(self):
-        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
-                          conflict=False, rng_seed=34)
-        facts = seed["facts"]
-        with Cooperative(seed) as coop:
-            assert_checks(self, [checks.ran(coop.sync(), "first pass")])
-            m = facts["members"][0]
-            a = m["community"]
-            uid = m["email"].split("@")[0]
+        facts, cooperative = small_cooperative(34)
+        with cooperative as coop:
+            self.synced(coop, "first pass")
+            m, a, uid = followed(facts)
             mxid = "@%s:%s" % (uid, MATRIX_SERVER)
             alias = "#coop_%s:%s" % (a, MATRIX_SERVER)
             # she leaves A's room herself, in her Matrix client: she leaves A everywhere
             coop.sims["matrix"].control("act", {"user_id": mxid, "action": "leave",
                                                 "alias": alias})
-            assert_checks(self, [checks.ran(coop.sync(), "left in matrix")])
+            self.synced(coop, "left in matrix")
             self.assertNotIn(uid, coop.state("nextcloud")["groups"][a]["members"],
                              "nextcloud: out of A's group")
-            pid = odoo_partner(coop, m["email"])
-            tags = odoo_call(coop, "res.partner", "read", [[pid]], {"fields": ["category_id"]})
-            self.assertNotIn(tag_of(coop, a), tags[0]["category_id"], "odoo: A's tag removed")
+            self.assert_odoo_tag_removed(coop, m, a)
             assert_quiet_pass(self, coop, "the pass after leaving")
             # a moderator of the room invites her back: she is in A again everywhere
             coop.sims["matrix"].control("act", {"user_id": "@coop_bridge:" + MATRIX_SERVER,
                                                 "action": "invite", "alias": alias,
                                                 "target": mxid})
-            assert_checks(self, [checks.ran(coop.sync(), "invited back in matrix")])
-            self.assert_only_in(coop, facts, m, a, "invited back in matrix")
-            assert_quiet_pass(self, coop, "the pass after the return")
+            self.assert_back_after(coop, facts, m, a, "invited back in matrix")
 
     def test_moved_after_the_adds_answer_was_lost(self):
         # The fault soak's seed 602705521: the first pass adds the members to their group
@@ -151,10 +165,8 @@ class MoveBack(unittest.TestCase):
         # are lost. Matrix's would ride in the rooms' creation, which the space's creation
         # shares a path with (its lost answer would hold the rooms back for a backoff): an
         # invite_reason, which a creation cannot carry, keeps them invites of their own.
-        seed = build_seed(members=6, communities=2, events=0, by_hand=0, registrations=False,
-                          conflict=False, rng_seed=33)
-        facts = seed["facts"]
-        with Cooperative(seed) as coop:
+        facts, cooperative = small_cooperative(33)
+        with cooperative as coop:
             with open(coop.config_path, encoding="utf-8") as f:
                 config = f.read()
             config = config.replace("    type: matrix\n",
@@ -173,12 +185,11 @@ class MoveBack(unittest.TestCase):
                 self.assertGreater(coop.sims[name].control("faults", method="GET")["injected"],
                                    0, "%s: answers were lost" % name)
                 coop.sims[name].control("faults", {})
-            m = facts["members"][0]
-            a = m["community"]
-            b = [c for c in facts["communities"] if c != a][0]
+            m, a, _ = followed(facts)
+            b = other_community(facts, a)
             move(coop, m, b)
             for n in range(3):
-                assert_checks(self, [checks.ran(coop.sync(), "pass %d after the move" % n)])
+                self.synced(coop, "pass %d after the move" % n)
             self.assert_only_in(coop, facts, m, b, "moved after the lost answers")
             assert_quiet_pass(self, coop, "the pass after")
 

@@ -129,25 +129,20 @@ void calendar_scenario(Connector& conn, CalBackend& be) {
 }  // namespace
 
 TEST_CASE("calendar sync against a real Radicale") {
-  auto rad = start_radicale();
-  if (!rad) return;
-  SimEnv env;
-  auto conn = env.connector(with_caldav(env.settings(), *rad));
-  REQUIRE(conn->check().ok());
-  CalBackend be{&env, rad->base_url() + "/coop/", kRadicaleUser, kRadicalePassword,
-                rad->base_url() + "/coop/group-lyon/"};
-  calendar_scenario(*conn, be);
-  // Radicale's MKCALENDAR on an existing calendar is 409 <resource-must-be-null/>: still adopted.
-  auto again = apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
-                                           Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g-lyon"));
-  CHECK_FALSE(again.error.has_value());
+  on_radicale_calendar([](Connector& conn, CalBackend& be) {
+    calendar_scenario(conn, be);
+    // Radicale's MKCALENDAR on an existing calendar is 409 <resource-must-be-null/>: still
+    // adopted.
+    auto again = apply_one(conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
+                                            Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g-lyon"));
+    CHECK_FALSE(again.error.has_value());
+  });
 }
 
 TEST_CASE("calendar sync against the Nextcloud simulator") {
   SimEnv env;
   auto conn = env.connector(env.settings());
-  CalBackend be{&env, env.url() + "/remote.php/dav/calendars/admin/", "admin", kAdminApp,
-                env.url() + "/remote.php/dav/calendars/admin/group-lyon/"};
+  auto be = CalBackend::simulator(env);
   calendar_scenario(*conn, be);
   // Nextcloud's quirk: an unknown but well-formed token is "no changes" (not an error), so a
   // server reset cannot be detected from the answer; a stored token ahead of the calendar's

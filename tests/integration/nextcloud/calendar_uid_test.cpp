@@ -72,31 +72,25 @@ void uid_conflict_scenario(Connector& conn, CalBackend& be) {
 }  // namespace
 
 TEST_CASE("a create whose UID is held under another name adopts the holder (Radicale 409)") {
-  auto rad = start_radicale();
-  if (!rad) return;
-  SimEnv env;
-  auto conn = env.connector(with_caldav(env.settings(), *rad));
-  REQUIRE(conn->check().ok());
-  CalBackend be{&env, rad->base_url() + "/coop/", kRadicaleUser, kRadicalePassword,
-                rad->base_url() + "/coop/group-lyon/"};
-  // What this Radicale answers, asserted so that the test notices if that ever changes.
-  REQUIRE(apply_one(*conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
-                                      Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g-lyon"))
-              .error == std::nullopt);
-  REQUIRE(be.raw("PUT", "probe-a.ics", outside_event("probe", "A"), kIcsContentType).status / 100 == 2);
-  const auto refused = be.raw("PUT", "probe-b.ics", outside_event("probe", "B"),
-                              {{"Content-Type", "text/calendar; charset=utf-8"}, {"If-None-Match", "*"}});
-  CHECK(refused.status == 409);
-  CHECK(refused.body.find("no-uid-conflict") != std::string::npos);
-  REQUIRE(be.raw("DELETE", "probe-a.ics").status / 100 == 2);
-  uid_conflict_scenario(*conn, be);
+  on_radicale_calendar([](Connector& conn, CalBackend& be) {
+    // What this Radicale answers, asserted so that the test notices if that ever changes.
+    REQUIRE(apply_one(conn, make_write(EntityKind::kGroup, WriteOp::kCreate,
+                                       Fields{{"name", "Lyon"}, {"slug", "lyon"}}, "", "g-lyon"))
+                .error == std::nullopt);
+    REQUIRE(be.raw("PUT", "probe-a.ics", outside_event("probe", "A"), kIcsContentType).status / 100 == 2);
+    const auto refused = be.raw("PUT", "probe-b.ics", outside_event("probe", "B"),
+                                {{"Content-Type", "text/calendar; charset=utf-8"}, {"If-None-Match", "*"}});
+    CHECK(refused.status == 409);
+    CHECK(refused.body.find("no-uid-conflict") != std::string::npos);
+    REQUIRE(be.raw("DELETE", "probe-a.ics").status / 100 == 2);
+    uid_conflict_scenario(conn, be);
+  });
 }
 
 TEST_CASE("a create whose UID is held under another name adopts the holder (Nextcloud 400, 61)") {
   SimEnv env;
   auto conn = env.connector(env.settings());
-  CalBackend be{&env, env.url() + "/remote.php/dav/calendars/admin/", "admin", kAdminApp,
-                env.url() + "/remote.php/dav/calendars/admin/group-lyon/"};
+  auto be = CalBackend::simulator(env);
   uid_conflict_scenario(*conn, be);
 }
 

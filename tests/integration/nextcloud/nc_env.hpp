@@ -148,7 +148,31 @@ struct CalBackend {
                      http::Headers headers = {}) {
     return env->raw(method, calendar + object, body, std::move(headers), user, password);
   }
+
+  // The calendar in `rad` (the connector's CalDAV there: with_caldav), or in the simulator.
+  static CalBackend radicale(SimEnv& env, const RadicaleServer& rad) {
+    return {&env, rad.base_url() + "/coop/", kRadicaleUser, kRadicalePassword,
+            rad.base_url() + "/coop/group-lyon/"};
+  }
+  static CalBackend simulator(SimEnv& env) {
+    const std::string home = env.url() + "/remote.php/dav/calendars/admin/";
+    return {&env, home, "admin", kAdminApp, home + "group-lyon/"};
+  }
 };
+
+// Runs `scenario(connector, calendar)` with the connector's CalDAV on a real Radicale
+// (OCS on the simulator), the connector checked first; nothing where Radicale is not
+// installed (start_radicale says so).
+template <typename Scenario>
+void on_radicale_calendar(Scenario&& scenario) {
+  auto rad = start_radicale();
+  if (!rad) return;
+  SimEnv env;
+  auto conn = env.connector(with_caldav(env.settings(), *rad));
+  REQUIRE(conn->check().ok());
+  auto be = CalBackend::radicale(env, *rad);
+  scenario(*conn, be);
+}
 
 // An all-day VEVENT as a person's calendar app writes it.
 inline std::string outside_event(const std::string& uid, const std::string& summary) {

@@ -33,23 +33,30 @@ Write keyed_person(const std::string& key, Fields fields) {
   return w;
 }
 
+// Partners seeded into `sim` with their fields as given; their ids, in that order.
+nlohmann::json seed_partners(OdooSim& sim, nlohmann::json partners) {
+  return sim.post("/_sim/seed", {{"records", {{"res.partner", std::move(partners)}}}})["created"]["res.partner"];
+}
+
+// Two partners, one email each, consecutive member numbers.
+nlohmann::json morel_partners() {
+  return {{{"name", "Gaël Morel"}, {"email", "gael@example.org"}, {"ref", "M-0060"}},
+          {{"name", "Hélène Morel"}, {"email", "helene@example.org"}, {"ref", "M-0061"}}};
+}
+
 std::int64_t partner_count(OdooSim& sim) { return static_cast<std::int64_t>(sim.state()["res.partner"].size()); }
 
 TEST_CASE("a partner is adopted by its member number (ref) when the email differs or is missing") {
   for (const auto& f : kKeyTransports) {
     CAPTURE(f.version);
     OdooSim sim(f.version);
-    auto seeded = sim.post(
-        "/_sim/seed",
-        {{"records",
-          {{"res.partner",
-            {{{"name", "Chloé Bernard"}, {"email", "chloe.old@example.org"}, {"ref", "M-0042"}},
-             {{"name", "Denis Petit"}, {"ref", "M-0043"}},  // no email at all
-             {{"name", "Eva Roux"}, {"email", "eva@example.org"}, {"ref", "M-0050"}},
-             {{"name", "Fabien Roux"}, {"email", "fabien@example.org"}, {"ref", "M-0050"}},
-             {{"name", "Gaël Morel"}, {"email", "gael@example.org"}, {"ref", "M-0060"}},
-             {{"name", "Hélène Morel"}, {"email", "helene@example.org"}, {"ref", "M-0061"}}}}}}});
-    const auto ids = seeded["created"]["res.partner"];
+    nlohmann::json partners = {
+        {{"name", "Chloé Bernard"}, {"email", "chloe.old@example.org"}, {"ref", "M-0042"}},
+        {{"name", "Denis Petit"}, {"ref", "M-0043"}},  // no email at all
+        {{"name", "Eva Roux"}, {"email", "eva@example.org"}, {"ref", "M-0050"}},
+        {{"name", "Fabien Roux"}, {"email", "fabien@example.org"}, {"ref", "M-0050"}}};
+    for (auto& p : morel_partners()) partners.push_back(p);
+    const auto ids = seed_partners(sim, std::move(partners));
     auto c = keyed_connector(sim, f, {"email", "member_number"});
     const std::int64_t before = partner_count(sim);
     auto r = c->apply({
@@ -119,13 +126,7 @@ TEST_CASE("person_match orders the keys: the number first, and email only when n
   for (const auto& f : kKeyTransports) {
     CAPTURE(f.version);
     OdooSim sim(f.version);
-    auto seeded = sim.post(
-        "/_sim/seed",
-        {{"records",
-          {{"res.partner",
-            {{{"name", "Gaël Morel"}, {"email", "gael@example.org"}, {"ref", "M-0060"}},
-             {{"name", "Hélène Morel"}, {"email", "helene@example.org"}, {"ref", "M-0061"}}}}}}});
-    const auto ids = seeded["created"]["res.partner"];
+    const auto ids = seed_partners(sim, morel_partners());
     auto number_first = keyed_connector(sim, f, {"member_number", "email"});
     auto r = number_first->apply({keyed_person(
         "x", {{"display_name", "G. Morel"}, {"email", "gael@example.org"}, {"member_number", "M-0061"}})});
