@@ -214,15 +214,19 @@ Result<TimeValue> read_time(icalcomponent* cal, icalproperty* p, const std::stri
   return TimeValue{buf, false, zone};
 }
 
+// TEXT values unescaped (icalvalue_get_text), any other value as written. Never through
+// libical's temporary-buffer ring (the non-_r *_as_ical_string): each call there keeps its
+// buffer alive until 2,500 later calls push it out, so every parse left memory behind.
 std::string text_prop(icalcomponent* ev, icalproperty_kind kind) {
   icalproperty* p = icalcomponent_get_first_property(ev, kind);
   if (p == nullptr) return {};
-  const char* v = icalvalue_as_ical_string(icalproperty_get_value(p));
-  if (kind == ICAL_SUMMARY_PROPERTY || kind == ICAL_DESCRIPTION_PROPERTY ||
-      kind == ICAL_LOCATION_PROPERTY) {
-    v = icalvalue_get_text(icalproperty_get_value(p));
+  const icalvalue* value = icalproperty_get_value(p);
+  if (value == nullptr) return {};
+  if (icalvalue_isa(value) == ICAL_TEXT_VALUE) {
+    const char* v = icalvalue_get_text(value);
+    return v == nullptr ? std::string() : std::string(v);
   }
-  return v == nullptr ? std::string() : std::string(v);
+  return take_string(icalvalue_as_ical_string_r(value));
 }
 
 }  // namespace
