@@ -371,9 +371,23 @@ Result<SyncChanges> DavClient::sync_page(const std::string& calendar_href, const
 
 Result<std::vector<CalObject>> DavClient::multiget(const std::string& calendar_href,
                                                    const std::vector<std::string>& hrefs) {
-  const std::string what = "REPORT calendar-multiget " + calendar_href;
+  return calendar_report(calendar_href, "calendar-multiget", dav_body::multiget(hrefs));
+}
+
+Result<std::vector<CalObject>> DavClient::find_by_uid(const std::string& calendar_href,
+                                                      const std::string& uid) {
+  auto found = calendar_report(calendar_href, "calendar-query",
+                               dav_body::calendar_query(dav_body::uid_filter(uid)));
+  if (found) std::erase_if(*found, [&](const CalObject& o) { return ics_uid(o.data) != uid; });
+  return found;
+}
+
+Result<std::vector<CalObject>> DavClient::calendar_report(const std::string& calendar_href,
+                                                          const std::string& report,
+                                                          std::string body) {
+  const std::string what = "REPORT " + report + " " + calendar_href;
   auto r = send("REPORT", calendar_href, {{"Content-Type", kXmlType}, {"Depth", "1"}},
-                dav_body::multiget(hrefs));
+                std::move(body));
   if (!r) return std::move(r).error();
   if (r->status != 207) {
     if (auto err = dav_error(*r, what)) return *err;
@@ -385,27 +399,6 @@ Result<std::vector<CalObject>> DavClient::multiget(const std::string& calendar_h
   for (const auto& resp : ms->responses) {
     const XmlNode* data = resp.prop(kCalDavNs, "calendar-data");
     if (resp.gone() || data == nullptr) continue;  // 73: a deleted href is left out
-    out.push_back(CalObject{resp.href, unquote_etag(resp.text(kDavNs, "getetag")), data->text});
-  }
-  return out;
-}
-
-Result<std::vector<CalObject>> DavClient::find_by_uid(const std::string& calendar_href,
-                                                      const std::string& uid) {
-  const std::string what = "REPORT calendar-query " + calendar_href;
-  auto r = send("REPORT", calendar_href, {{"Content-Type", kXmlType}, {"Depth", "1"}},
-                dav_body::calendar_query(dav_body::uid_filter(uid)));
-  if (!r) return std::move(r).error();
-  if (r->status != 207) {
-    if (auto err = dav_error(*r, what)) return *err;
-    return make_error(ErrorKind::kInvalidInput, what + ": expected 207, got " + std::to_string(r->status));
-  }
-  auto ms = parse_multistatus(r->body, what);
-  if (!ms) return std::move(ms).error();
-  std::vector<CalObject> out;
-  for (const auto& resp : ms->responses) {
-    const XmlNode* data = resp.prop(kCalDavNs, "calendar-data");
-    if (resp.gone() || data == nullptr || ics_uid(data->text) != uid) continue;
     out.push_back(CalObject{resp.href, unquote_etag(resp.text(kDavNs, "getetag")), data->text});
   }
   return out;

@@ -136,6 +136,10 @@ class DavClient {
                         bool read_write);
 
  private:
+  // A REPORT on a calendar answered with getetag and calendar-data: its live objects.
+  Result<std::vector<CalObject>> calendar_report(const std::string& calendar_href,
+                                                 const std::string& report, std::string body);
+
   Session* session_;
   std::string root_url_;
   std::string root_path_;
