@@ -25,6 +25,19 @@ const char* kEvent =
 
 std::size_t bytes_in_use() { return mallinfo2().uordblks; }
 
+// Under AddressSanitizer (or another replacement allocator) glibc's counters see nothing.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kGlibcAllocator = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer)
+constexpr bool kGlibcAllocator = false;
+#else
+constexpr bool kGlibcAllocator = true;
+#endif
+#else
+constexpr bool kGlibcAllocator = true;
+#endif
+
 // Bytes still allocated after `n` calls of `f`, once a few calls have warmed every cache.
 template <typename F>
 long long growth_after(int n, F&& f) {
@@ -36,7 +49,7 @@ long long growth_after(int n, F&& f) {
 
 }  // namespace
 
-TEST_CASE("the measure sees what libical's buffer ring keeps") {
+TEST_CASE("the measure sees what libical's buffer ring keeps" * doctest::skip(!kGlibcAllocator)) {
   // The way the reader used to read a property: this must show up, or the next test
   // would pass whatever the reader does.
   icalcomponent* cal = icalparser_parse_string(kEvent);
@@ -51,7 +64,8 @@ TEST_CASE("the measure sees what libical's buffer ring keeps") {
   icalcomponent_free(cal);
 }
 
-TEST_CASE("parsing an event and writing it back keeps nothing allocated") {
+TEST_CASE("parsing an event and writing it back keeps nothing allocated" *
+          doctest::skip(!kGlibcAllocator)) {
   bool ok = true;
   const long long kept = growth_after(500, [&] {
     auto ev = parse_ics(kEvent, "memory test", "Europe/Paris");
