@@ -164,12 +164,23 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
       const bool gone =
           w.kind == EntityKind::kMembership && decode_hashes((*link)->hash).count(kAbsent) > 0;
       if (w.op == WriteOp::kCreate && !gone) w.op = WriteOp::kUpdate;
+    } else if (w.op == WriteOp::kUpdate) {
+      w.op = WriteOp::kCreate;
     } else if (w.op != WriteOp::kCreate) {
-      if (w.op != WriteOp::kUpdate) {  // nothing there to disable or delete
+      // A membership's removal goes by its pair (plan: our add may have landed unheard);
+      // any other removal or enabling of what is not linked there has nothing to act on.
+      const bool by_pair = w.kind == EntityKind::kMembership &&
+                           (w.op == WriteOp::kDelete || w.op == WriteOp::kDisable);
+      bool skip = !by_pair;
+      if (by_pair) {
+        auto wanted = pair_held_by_another(sys, w);
+        if (!wanted.ok()) return std::move(wanted).error();
+        skip = *wanted;
+      }
+      if (skip) {
         if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st;
         continue;
       }
-      w.op = WriteOp::kCreate;
     }
     // Refs: canonical ids -> this system's ids. A ref not linked yet here makes it wait.
     std::string waiting;
@@ -227,6 +238,7 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
           if (!rep.error) rep.error = *r.error;
         }
         if (auto st = fail(sys, *sent[i], *r.error); !st.ok()) return st;
+        if (auto st = note_carried_tries(folded[i], 0, *r.error); !st.ok()) return st;
         continue;
       }
       if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
@@ -272,9 +284,16 @@ Status PassRun::fold_memberships(SystemRuntime& sys, Write& w, std::vector<const
 Status PassRun::settle_folded(SystemRuntime& sys, const std::vector<const Fold*>& carried,
                               const WriteResult& r) {
   if (r.error) return ok_status();
-  for (std::size_t j = 0; j < carried.size() && j < r.memberships.size(); ++j) {
+  for (std::size_t j = 0; j < carried.size(); ++j) {
+    if (j >= r.memberships.size()) {
+      return note_carried_tries(carried, j, make_error(ErrorKind::kTransient, "no outcome reported"));
+    }
     const auto& m = r.memberships[j];
-    if (m.error || m.external_id.empty()) continue;  // not written with it: goes on its own
+    if (m.error || m.external_id.empty()) {  // not written with it (maybe): goes on its own
+      const Error why = m.error ? *m.error : make_error(ErrorKind::kTransient, "outcome unknown");
+      if (auto st = note_carried_tries(carried, j, why, j + 1); !st.ok()) return st;
+      continue;
+    }
     auto entries = e_.store_.outbox_entries({carried[j]->outbox_id});
     if (!entries.ok()) return std::move(entries).error();
     if (entries->empty() || entries->front().state != store::OutboxState::kPending) continue;
@@ -284,6 +303,43 @@ Status PassRun::settle_folded(SystemRuntime& sys, const std::vector<const Fold*>
     mw.external_id.clear();
     if (auto st = settle(sys, entry, mw, m); !st.ok()) return st;
     folded_done_.insert(entry.id);
+  }
+  return ok_status();
+}
+
+// Whether another membership of the same person and group is there or wanted (she joined
+// again): a removal by pair would take that one out.
+Result<bool> PassRun::pair_held_by_another(SystemRuntime& sys, const Write& w) {
+  const auto keys = identity_keys(w.kind, w.fields, {"pair"});
+  if (keys.empty()) return true;  // no pair to remove by
+  auto found = e_.store_.match_identity(w.kind, keys[0].first, keys[0].second);
+  if (!found.ok()) return std::move(found).error();
+  for (const auto& id : *found) {
+    if (id == w.entity_id) continue;
+    auto link = e_.store_.link_of(id, sys.name());
+    if (!link.ok()) return std::move(link).error();
+    if (link->has_value()) return true;
+    auto snap = e_.store_.get_snapshot(id);
+    if (!snap.ok()) return std::move(snap).error();
+    if (snap->has_value()) {
+      const auto& f = (*snap)->fields;
+      if (!(f.contains("_meta") && f["_meta"].value("deleted", false))) return true;
+    }
+  }
+  return false;
+}
+
+// Memberships carried in a create that failed, or whose own outcome is unknown, may have
+// been written there all the same (Matrix invites with a room's creation, which then failed
+// on its space link): counted as tried, so that if the membership ends before its retry,
+// the plan removes it there by its pair rather than dropping the create (plan_entity).
+Status PassRun::note_carried_tries(const std::vector<const Fold*>& carried, std::size_t from,
+                                   const Error& error, std::size_t to) {
+  const std::string why = "carried in its " + std::string(to_string(EntityKind::kGroup)) +
+                          "'s or person's create: " + error.describe();
+  for (std::size_t j = from; j < std::min(to, carried.size()); ++j) {
+    auto st = e_.store_.mark_failed(carried[j]->outbox_id, why, store::Clock::now(), false);
+    if (!st.ok() && st.error().kind != ErrorKind::kInvalidInput) return st;  // settled already
   }
   return ok_status();
 }

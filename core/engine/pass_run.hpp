@@ -93,6 +93,9 @@ class PassRun {
   std::string full_plan_;      // a full plan: its record (time, config), stored with it
 
   // plan.cpp
+  // Per system, memberships whose create there may have landed unheard (Store::maybe_landed):
+  // loaded by plan_kind, read by plan_entity.
+  std::map<std::string, std::unordered_set<std::string>> maybe_landed_;
   void plan_entity(const store::Snapshot& snap, const std::map<std::string, const store::Link*>& links_by_system,
                    const std::unordered_map<std::string, const store::Snapshot*>& all,
                    std::vector<store::OutboxEntry>& out);
@@ -127,6 +130,10 @@ class PassRun {
   Status settle_folded(SystemRuntime& system, const std::vector<const Fold*>& carried,
                        const WriteResult& result);
   Status fail(SystemRuntime& system, const store::OutboxEntry& entry, const Error& error);
+  Result<bool> pair_held_by_another(SystemRuntime& system, const Write& write);
+  // Counts carried[from, to) as tried, their outcome unknown (apply.cpp).
+  Status note_carried_tries(const std::vector<const Fold*>& carried, std::size_t from,
+                            const Error& error, std::size_t to = SIZE_MAX);
 
  public:
   Engine& e_;

@@ -70,6 +70,15 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
   for (const auto& s : input->related) all[s.entity_id] = &s;
   for (const auto& s : *snaps) all[s.entity_id] = &s;
   auto& links = input->links;  // system -> entity -> link
+  maybe_landed_.clear();
+  if (kind == EntityKind::kMembership) {
+    for (const auto& sys : e_.systems_) {
+      if (!selected(sys)) continue;
+      auto tried = e_.store_.maybe_landed(sys.name(), kind);
+      if (!tried.ok()) return std::move(tried).error();
+      if (!tried->empty()) maybe_landed_[sys.name()].insert(tried->begin(), tried->end());
+    }
+  }
   // Retired entities (ignored by a conflict's resolution, merged, being erased) are never
   // projected anywhere, nor is what joins them (their memberships, registrations); neither
   // is anything of an entity that waits for a human (open conflict).
@@ -170,7 +179,15 @@ void PassRun::plan_entity(const store::Snapshot& snap,
     w.fields = proj;
     std::string reason;
     if (!live) {
-      if (link == nullptr || pol->on_delete == config::DeletePolicy::kIgnore) continue;
+      if (pol->on_delete == config::DeletePolicy::kIgnore) continue;
+      // Never linked there, but our create may have landed there with its answer lost (a
+      // member invited with her room's creation, which failed after the invites): removed
+      // by its pair, which the connector resolves; a removal of what is not there is done.
+      // A system need not list it (a Matrix room not yet in the space is not read).
+      if (link == nullptr) {
+        auto tried = maybe_landed_.find(sys.name());
+        if (tried == maybe_landed_.end() || !tried->second.count(snap.entity_id)) continue;
+      }
       if (known.count(kAbsent)) continue;  // gone or disabled there already
       const bool can_disable = cap->disable;
       if (pol->on_delete == config::DeletePolicy::kDelete || !can_disable) {
@@ -183,6 +200,7 @@ void PassRun::plan_entity(const store::Snapshot& snap,
         w.op = WriteOp::kDisable;
       }
       reason = kind == EntityKind::kPerson ? "person left" : std::string(to_string(kind)) + " removed";
+      if (link == nullptr) reason += " (our add there may have landed, its answer lost)";
     } else if (link == nullptr) {
       if (!pol->create || !cap->create) continue;
       w.op = WriteOp::kCreate;

@@ -28,7 +28,7 @@ constexpr auto kFullPlanEvery = std::chrono::hours(1);
 // Up to this many entities of a kind are loaded one by one; more, with the kind's tables.
 constexpr std::size_t kPointLoads = 256;
 // Bump when plan_entity's rules change: the first pass of the new binary plans everything.
-constexpr int kPlanRules = 1;
+constexpr int kPlanRules = 2;
 
 // What plan_entity's outcome depends on besides the store: the systems, their policies and
 // their connectors' capabilities.

@@ -258,4 +258,25 @@ Result<std::vector<OutboxEntry>> SqliteStore::open_outbox_of(const std::string& 
   return read_entries(*stmt, db_->path());
 }
 
+Result<std::vector<std::string>> SqliteStore::maybe_landed(const std::string& system,
+                                                         EntityKind kind) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT DISTINCT json_extract(payload, '$.entity_id') FROM outbox"
+      " WHERE system = ?1 AND state = 'pending' AND json_extract(payload, '$.kind') = ?2"
+      " AND ((attempts > 0 AND json_extract(payload, '$.op') = 'create')"
+      "   OR (json_extract(payload, '$.op') IN ('delete', 'disable')"
+      "       AND json_extract(payload, '$.external_id') = ''))",
+      "maybe_landed");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, system).bind(2, std::string(to_string(kind)));
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    out.push_back(stmt->text(0));
+  }
+}
+
 }  // namespace coopsync::store

@@ -89,6 +89,8 @@ class SqliteStore final : public Store {
   Status drop_outbox_entry(std::int64_t id) override;
   Result<std::vector<OutboxEntry>> open_outbox_of(const std::string& system,
                                                   const std::string& entity_id) override;
+  Result<std::vector<std::string>> maybe_landed(const std::string& system,
+                                                 EntityKind kind) override;
   Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) override;
 
   std::unique_ptr<StateStore> state_for(const std::string& system) override;

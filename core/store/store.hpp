@@ -220,6 +220,11 @@ class Store {
   // first: a record read back may be one of these writes, made before its answer was lost.
   virtual Result<std::vector<OutboxEntry>> open_outbox_of(const std::string& system,
                                                           const std::string& entity_id) = 0;
+  // Entities of this kind whose create in the system may have landed unheard: a pending
+  // create tried at least once (its answer may have been lost), or the pending removal by
+  // pair (no external id) that the plan put in its place.
+  virtual Result<std::vector<std::string>> maybe_landed(const std::string& system,
+                                                         EntityKind kind) = 0;
   virtual Result<std::vector<AuditEntry>> audit_of(const std::string& entity_id) = 0;
 
   // --- connector-private state, leases, erasure ---------------------------------------

@@ -107,6 +107,7 @@ class FileConnector final : public Connector {
       high = std::max(high, seq);
       if (seq <= since) continue;
       if (cursor.empty() && r["deleted"].get<bool>()) continue;
+      if (r.value("unlisted", false)) continue;  // where the system's reads do not look
       ExternalRecord rec;
       rec.kind = kind;
       rec.external_id = id;
@@ -160,6 +161,11 @@ class FileConnector final : public Connector {
           if (same) {
             r.matched_key = "marker";
             r.matched_value = w.entity_id;
+          } else if (w.kind == EntityKind::kMembership) {
+            // One record per pair, as Nextcloud groups, Matrix rooms and Odoo tags hold them.
+            same = rec["fields"].value(field::kPerson, nlohmann::json()) == w.fields.value(field::kPerson, nlohmann::json()) &&
+                   rec["fields"].value(field::kGroup, nlohmann::json()) == w.fields.value(field::kGroup, nlohmann::json());
+            if (same) r.matched_key = "pair";
           } else if (w.kind == EntityKind::kPerson && w.fields.contains(field::kEmail) &&
                      !w.fields[field::kEmail].is_null()) {
             same = rec["fields"].value(field::kEmail, nlohmann::json()) == w.fields[field::kEmail];
@@ -186,7 +192,8 @@ class FileConnector final : public Connector {
             const nlohmann::json fields = {{field::kPerson, by_person ? r.external_id : m.other},
                                            {field::kGroup, by_person ? m.other : r.external_id}};
             s["records"][to_string(EntityKind::kMembership)][id] =
-                {{"fields", fields}, {"seq", s["seq"]}, {"deleted", false}, {"entity", m.entity_id}};
+                {{"fields", fields}, {"seq", s["seq"]}, {"deleted", false}, {"entity", m.entity_id},
+                 {"unlisted", s.value("unlisted_memberships", false)}};
             WriteResult joined;
             joined.external_id = id;
             joined.version = std::to_string(s["seq"].get<int>());
@@ -194,11 +201,28 @@ class FileConnector final : public Connector {
           }
         }
       } else {
-        if (!recs.contains(w.external_id) || recs[w.external_id]["deleted"].get<bool>()) {
-          results.push_back({make_error(ErrorKind::kNotFound, "testfile: no " + w.external_id), "", "", false});
+        std::string target = w.external_id;
+        if (target.empty() && w.kind == EntityKind::kMembership &&
+            (w.op == WriteOp::kDelete || w.op == WriteOp::kDisable)) {
+          // A removal by pair (never linked): whatever record joins these two, or none.
+          target = "-";
+          for (auto& [id, rec] : recs.items()) {
+            if (!rec["deleted"].get<bool>() &&
+                rec["fields"].value(field::kPerson, nlohmann::json()) == w.fields.value(field::kPerson, nlohmann::json()) &&
+                rec["fields"].value(field::kGroup, nlohmann::json()) == w.fields.value(field::kGroup, nlohmann::json())) {
+              target = id;
+            }
+          }
+          if (target == "-") {
+            results.push_back({std::nullopt, "", "", false});
+            continue;
+          }
+        }
+        if (!recs.contains(target) || recs[target]["deleted"].get<bool>()) {
+          results.push_back({make_error(ErrorKind::kNotFound, "testfile: no " + target), "", "", false});
           continue;
         }
-        auto& rec = recs[w.external_id];
+        auto& rec = recs[target];
         if (w.op == WriteOp::kUpdate || w.op == WriteOp::kEnable) {
           for (const auto& f : w.changed) rec["fields"][f] = w.fields.value(f, nlohmann::json());
           if (w.op == WriteOp::kEnable) rec["fields"][field::kActive] = true;
@@ -208,10 +232,16 @@ class FileConnector final : public Connector {
           rec["deleted"] = true;
         }
         rec["seq"] = s["seq"];
-        r.external_id = w.external_id;
+        r.external_id = target;
         s["writes"] = s["writes"].get<int>() + 1;
       }
       r.version = std::to_string(s["seq"].get<int>());
+      if (s.value("lose_answers", 0) > 0) {  // carried out; the answer never comes back
+        s["lose_answers"] = s["lose_answers"].get<int>() - 1;
+        fs_.save(s);
+        results.push_back({make_error(ErrorKind::kTransient, "testfile: answer lost"), "", "", false});
+        continue;
+      }
       fs_.save(s);
       results.push_back(r);
     }
