@@ -200,6 +200,11 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
       e_.log_->debug("{}: {} {} waits for its {}", sys.name(), to_string(w.kind), w.entity_id, waiting);
       continue;
     }
+    if (w.op == WriteOp::kCreate && unread_.count({sys.name(), w.kind})) {
+      e_.log_->debug("{}: {} {} waits: its kind could not be read there in this pass", sys.name(),
+                     to_string(w.kind), w.entity_id);
+      continue;  // like a ref not linked yet: no attempt counted
+    }
     w.key = entry.key;
     w.listed = w.op == WriteOp::kCreate && listed_.count({sys.name(), w.kind}) > 0;
     std::vector<const Fold*> carried;

@@ -145,6 +145,11 @@ class PassRun {
   // (system, kind) whose complete listing was read in this pass: every record there was
   // joined to its entity, so a create planned for that system has nothing to adopt.
   std::set<std::pair<std::string, EntityKind>> listed_;
+  // (system, kind) whose read failed in this pass: creates there wait for a pass that read
+  // it, since adopting what is there already needs that read where the system has no lookup
+  // by key (Synapse 1.67: no account by email; a create would take the email of an account
+  // made by hand).
+  std::set<std::pair<std::string, EntityKind>> unread_;
   // Entities this pass planned from their current state (plan_kind), and the keys of what it
   // planned: a pending entry of such an entity whose key is not among them is left over
   // from an earlier state and superseded (apply.cpp).

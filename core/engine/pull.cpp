@@ -197,6 +197,7 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
       e_.log_->warn("{}: reading {} failed: {}", sys.name(), to_string(kind), err.describe());
       if (err.kind == ErrorKind::kAuth) sys.unavailable = err;
       if (!rep.error) rep.error = err;
+      unread_.emplace(sys.name(), kind);
       return ok_status();  // other systems go on; this one's cursor stays where it was
     }
     crash_point("after_pull");

@@ -55,6 +55,28 @@ TEST_CASE("already there: a cloud account with the same email is linked, not dup
   CHECK((*link)->matched_value == "ana.martin@coop.example");
 }
 
+TEST_CASE("already there, but unread: no account is created where the accounts could not be read in this pass") {
+  // As Synapse 1.67: no lookup of an account by email, so only the listing finds the one a
+  // member made by hand; creating without it would give her a second account (and take
+  // her email from the first).
+  EngineHarness h;
+  h.erp.add(EntityKind::kPerson, ana());
+  h.cloud.add(EntityKind::kPerson, {{"display_name", "ana m."}, {"email", "ana.martin@coop.example"}, {"active", true}});
+  auto state = h.cloud.load();
+  state["no_email_lookup"] = true;
+  state["fail_reads"] = 3;  // every try of this pass's read of the cloud's accounts
+  h.cloud.save(state);
+  auto unread = h.pass();
+  CHECK(unread.systems["cloud"].created == 0);
+  CHECK(unread.pending == 1);
+  CHECK(h.cloud.live(EntityKind::kPerson).size() == 1);
+  auto read = h.pass();
+  CHECK(read.systems["cloud"].created == 0);
+  CHECK(read.pending == 0);
+  CHECK(h.cloud.live(EntityKind::kPerson).size() == 1);
+  CHECK(h.pass().total_writes() == 0);
+}
+
 TEST_CASE("adopt-before-create: the link and the audit say which key found the record") {
   EngineHarness h;
   // The cloud's people are not read, so the engine plans a create there; the create finds

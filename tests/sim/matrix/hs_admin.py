@@ -145,10 +145,15 @@ def put_user(hs, user_id, body):
             if not body.get("password"):
                 raise MatrixError(400, "M_UNKNOWN", "Must provide a password to re-activate an account.")
             user["deactivated"] = 0
-    for t in user["threepids"]:
+    if "threepids" in body:
+        # Synapse stores threepids with an upsert keyed on (medium, address)
+        # (RegistrationWorkerStore.user_add_threepid): an address another account holds
+        # moves to this one, silently; the admin API has no "in use" check (1.67 to now).
+        given = {(t["medium"], t["address"]) for t in user["threepids"]}
         for other_id, other in hs.users.items():
-            if other_id != user_id and any(o["address"] == t["address"] for o in other["threepids"]):
-                raise MatrixError(409, "M_THREEPID_IN_USE", "Threepid already in use")
+            if other_id != user_id:
+                other["threepids"] = [o for o in other["threepids"]
+                                      if (o["medium"], o["address"]) not in given]
     return (201 if created else 200), _public_user(user)
 
 

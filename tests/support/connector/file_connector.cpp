@@ -98,6 +98,11 @@ class FileConnector final : public Connector {
   Result<ChangePage> changes(EntityKind kind, const std::string& cursor, std::chrono::milliseconds) override {
     auto s = fs_.load();
     if (s.value("down", false)) return make_error(ErrorKind::kTransient, "testfile: down");
+    if (s.value("fail_reads", 0) > 0) {  // this many reads fail, each try counted
+      s["fail_reads"] = s["fail_reads"].get<int>() - 1;
+      fs_.save(s);
+      return make_error(ErrorKind::kTransient, "testfile: injected read failure");
+    }
     const int since = cursor.empty() ? 0 : std::stoi(cursor);
     ChangePage page;
     page.full_listing = cursor.empty();
@@ -166,7 +171,8 @@ class FileConnector final : public Connector {
             same = rec["fields"].value(field::kPerson, nlohmann::json()) == w.fields.value(field::kPerson, nlohmann::json()) &&
                    rec["fields"].value(field::kGroup, nlohmann::json()) == w.fields.value(field::kGroup, nlohmann::json());
             if (same) r.matched_key = "pair";
-          } else if (w.kind == EntityKind::kPerson && w.fields.contains(field::kEmail) &&
+          } else if (w.kind == EntityKind::kPerson && !s.value("no_email_lookup", false) &&
+                     w.fields.contains(field::kEmail) &&
                      !w.fields[field::kEmail].is_null()) {
             same = rec["fields"].value(field::kEmail, nlohmann::json()) == w.fields[field::kEmail];
             if (same) {
