@@ -446,7 +446,17 @@ Status PassRun::settle(SystemRuntime& sys, const store::OutboxEntry& entry, cons
     // create is planned onto the same link state as the one done before (no link, or the
     // link of a record gone), and a second removal onto the same state as this one: the
     // same keys. Forgetting what was done there (this removal too) lets them run.
-    if (gone_there) return e_.store_.drop_done_outbox(sys.name(), w.entity_id);
+    if (!gone_there) return ok_status();
+    if (auto st = e_.store_.drop_done_outbox(sys.name(), w.entity_id); !st.ok()) return st;
+    // An older create still open there (in backoff, its answer lost) is superseded by this
+    // removal: left, it would keep the plan removing by pair what is gone already.
+    auto open = e_.store_.open_outbox_of(sys.name(), w.entity_id);
+    if (!open.ok()) return std::move(open).error();
+    for (const auto& e : *open) {
+      if (e.id < entry.id && e.state == store::OutboxState::kPending && e.write.op == WriteOp::kCreate) {
+        if (auto st = e_.store_.drop_outbox_entry(e.id); !st.ok()) return st;
+      }
+    }
     return ok_status();
   });
 }
