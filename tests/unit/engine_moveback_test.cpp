@@ -158,6 +158,31 @@ TEST_CASE("a removal whose answer was lost, read back after the member came back
   CHECK(after.pending == 0);
 }
 
+namespace moveback_test {
+struct AnaInLyon {
+  std::string person, group, member;
+};
+
+// Ana is in the cloud; then Lyon and her membership are made there in one create of the
+// group (fold_memberships), which lands, while its answer is lost and the cloud never
+// lists that membership (a Matrix room not yet in the space).
+AnaInLyon invited_with_lost_answer(EngineHarness& h) {
+  h.cloud_extra = "    fold_memberships: group\n";
+  AnaInLyon out;
+  out.person = h.erp.add(EntityKind::kPerson, member_ana());
+  h.pass();
+  out.group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
+  out.member = h.erp.add(EntityKind::kMembership,
+                         {{"person", out.person}, {"group", out.group}, {"role", "member"}});
+  set_state(h.cloud, "lose_answers", 1);
+  set_state(h.cloud, "unlisted_memberships", true);
+  auto lost = h.pass();
+  CHECK(lost.systems["cloud"].failed == 1);
+  REQUIRE(h.cloud.live(EntityKind::kMembership).size() == 1);  // landed all the same
+  return out;
+}
+}  // namespace moveback_test
+
 TEST_CASE("a member invited with her group's creation, whose answer was lost, is taken out when she leaves before the retry, though the system never lists her") {
   // Matrix: createRoom invites the room's members, then linking the room into the space
   // times out; the room is not in the space, so its members are never read. She leaves
@@ -166,18 +191,8 @@ TEST_CASE("a member invited with her group's creation, whose answer was lost, is
   SUBCASE("the retry adopts the room at once") {}
   SUBCASE("the retry fails once more") { retry_failures = 1; }
   EngineHarness h;
-  h.cloud_extra = "    fold_memberships: group\n";
-  const auto person = h.erp.add(EntityKind::kPerson, moveback_test::member_ana());
-  h.pass();
-  const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
-  const auto member =
-      h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
-  moveback_test::set_state(h.cloud, "lose_answers", 1);
-  moveback_test::set_state(h.cloud, "unlisted_memberships", true);
-  auto lost = h.pass();
-  CHECK(lost.systems["cloud"].failed == 1);
-  REQUIRE(h.cloud.live(EntityKind::kMembership).size() == 1);  // landed all the same
-  h.erp.remove(EntityKind::kMembership, member);
+  const auto ana = moveback_test::invited_with_lost_answer(h);
+  h.erp.remove(EntityKind::kMembership, ana.member);
   if (retry_failures > 0) {
     moveback_test::fail_next_writes(h.cloud, retry_failures);
     auto again = h.pass();
@@ -195,18 +210,10 @@ TEST_CASE("a member invited with her group's creation, whose answer was lost, is
 
 TEST_CASE("a removal by pair never takes out the member who joined the group again under a new record") {
   EngineHarness h;
-  h.cloud_extra = "    fold_memberships: group\n";
-  const auto person = h.erp.add(EntityKind::kPerson, moveback_test::member_ana());
-  h.pass();
-  const auto group = h.erp.add(EntityKind::kGroup, {{"name", "Lyon"}, {"slug", "lyon"}});
-  const auto member =
-      h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
-  moveback_test::set_state(h.cloud, "lose_answers", 1);
-  moveback_test::set_state(h.cloud, "unlisted_memberships", true);
-  h.pass();
+  const auto ana = moveback_test::invited_with_lost_answer(h);
   // She leaves, and joins again at once under a new ERP record (a new entity, same pair).
-  h.erp.remove(EntityKind::kMembership, member);
-  h.erp.add(EntityKind::kMembership, {{"person", person}, {"group", group}, {"role", "member"}});
+  h.erp.remove(EntityKind::kMembership, ana.member);
+  h.erp.add(EntityKind::kMembership, {{"person", ana.person}, {"group", ana.group}, {"role", "member"}});
   h.pass();
   h.pass();
   CHECK(h.erp.live(EntityKind::kMembership).size() == 1);
