@@ -59,8 +59,13 @@ Result<std::string> CsClient::register_appservice_user(const std::string& localp
 }
 
 Result<CreatedRoom> CsClient::create_room(const json& body) {
-  auto r = call({"POST", kV3 + "/createRoom", {}, body, {},
-                 "createRoom " + body.value("room_alias_name", std::string("(no alias)"))});
+  Call c{"POST", kV3 + "/createRoom", {}, body, {},
+         "createRoom " + body.value("room_alias_name", std::string("(no alias)"))};
+  // Synapse makes each invite of the creation an event within the request.
+  if (auto it = body.find("invite"); it != body.end() && it->is_array()) {
+    c.timeout = options_.timeout + kCreationInviteTime * static_cast<long>(it->size());
+  }
+  auto r = call(c);
   if (!r.ok()) return std::move(r).error();
   auto room = get_string(*r, "room_id", "matrix: createRoom");
   if (!room.ok()) return std::move(room).error();

@@ -22,6 +22,10 @@ namespace coopsync::matrix {
 
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
+// What each invite of a createRoom adds to its timeout: Synapse persists about 17 events a
+// second on a 2-core VM with SQLite (../shared/fixtures/matrix/INDEX.md, "Measurements").
+inline constexpr std::chrono::milliseconds kCreationInviteTime{60};
+
 struct ClientOptions {
   std::string base_url;  // "https://matrix.example.org", no trailing slash needed
   std::chrono::milliseconds max_rate_wait{std::chrono::minutes(2)};

@@ -123,8 +123,8 @@ Result<std::string> MatrixConnector::ensure_space(bool create,
                {"power_level_content_override",
                 {{"events_default", 100}, {"invite", 50}, {"users", {{me_, 100}}}}}};
   if (!settings_.space_topic.empty()) body["topic"] = settings_.space_topic;
-  if (!invite.empty()) body["invite"] = invite;
-  auto created = client_.create_room(body);
+  std::size_t invited = 0;
+  auto created = create_inviting(std::move(body), invite, invited);
   if (!created.ok()) {
     if (created.error().kind != ErrorKind::kConflict) return std::move(created).error();
     auto again = client_.resolve_alias(alias);  // made meanwhile by another replica
@@ -135,8 +135,36 @@ Result<std::string> MatrixConnector::ensure_space(bool create,
   }
   space_id_ = created->room_id;
   space_members_read_ = true;  // new: nobody but us is in it, and those it invited
-  in_space_.insert(invite.begin(), invite.end());
+  in_space_.insert(invite.begin(), invite.begin() + static_cast<std::ptrdiff_t>(invited));
   return space_id_;
+}
+
+Result<CreatedRoom> MatrixConnector::create_inviting(json body,
+                                                     const std::vector<std::string>& invite,
+                                                     std::size_t& invited) {
+  invited = 0;
+  for (;;) {
+    const std::size_t n = std::min(invite.size(), creation_invites_);
+    if (n > 0) {
+      body["invite"] = std::vector<std::string>(invite.begin(),
+                                                invite.begin() + static_cast<std::ptrdiff_t>(n));
+    } else {
+      body.erase("invite");
+    }
+    auto created = client_.create_room(body);
+    if (created.ok()) {
+      invited = n;
+      return created;
+    }
+    // Refused before anything was made (rc_invites.per_room): again with a list it takes.
+    const Error& e = created.error();
+    if (n > kLimitedCreationInvites && e.http_status == 400 &&
+        e.message.find("Cannot invite so many users at once") != std::string::npos) {
+      creation_invites_ = kLimitedCreationInvites;
+      continue;
+    }
+    return created;
+  }
 }
 
 Status MatrixConnector::link_into_space(const std::string& room_id, bool fresh) {
@@ -253,7 +281,7 @@ std::vector<WriteResult> MatrixConnector::apply(const std::vector<Write>& writes
     for (const auto& w : writes) {
       if (w.kind != EntityKind::kGroup || w.op != WriteOp::kCreate) continue;
       for (const auto& m : w.memberships) {
-        if (members.size() >= kCreationInvites) break;
+        if (members.size() >= creation_invites_) break;
         if (seen.insert(m.other).second) members.push_back(m.other);
       }
     }

@@ -18,9 +18,17 @@
 
 namespace coopsync::matrix {
 
-// Most invites one createRoom carries. Synapse makes each one an event within that one
-// request, which must finish within request_timeout; the rest are invited one by one.
-inline constexpr std::size_t kCreationInvites = 1000;
+// Most invites one createRoom carries. Synapse 1.67 (RoomCreationHandler.create_room) checks
+// the list up front against rc_invites.per_room, whose burst is 10 by default, and refuses a
+// longer one with 400 "Cannot invite so many users at once" before making anything -- unless
+// it does not rate-limit the requester at all (an appservice registered rate_limited: false,
+// an account with an admin ratelimit override), and then any length goes: the invites a
+// creation makes are never limited one by one (ratelimit=False). Each is an event made within
+// the request, so the request's timeout grows with the list (kCreationInviteTime each). A
+// homeserver that refused a long list gets at most kLimitedCreationInvites from then on; the
+// rest are invited one by one, under rc_invites like any invite.
+inline constexpr std::size_t kCreationInvites = 10000;
+inline constexpr std::size_t kLimitedCreationInvites = 10;
 
 class MatrixConnector final : public Connector {
  public:
@@ -42,6 +50,10 @@ class MatrixConnector final : public Connector {
   Status ready();  // check() once, then cached
   // "" when absent and !create; a space created here invites `invite` in its creation.
   Result<std::string> ensure_space(bool create, const std::vector<std::string>& invite = {});
+  // createRoom with the first invites of `invite` its homeserver takes in a creation (all, up
+  // to creation_invites_); `invited`: how many it carried.
+  Result<CreatedRoom> create_inviting(json body, const std::vector<std::string>& invite,
+                                      std::size_t& invited);
   // `fresh`: the room was just created, so it cannot be a child of the space yet.
   Status link_into_space(const std::string& room_id, bool fresh = false);
   // `listed`: the space's members were read in this pass (membership listing), so a user
@@ -76,6 +88,7 @@ class MatrixConnector final : public Connector {
   std::string space_id_;
   std::set<std::string> in_space_;  // users seen joined/invited in the space this run
   bool space_members_read_ = false;  // in_space_ holds every member read from the space
+  std::size_t creation_invites_ = kCreationInvites;  // lowered once the homeserver refused
   std::optional<std::set<std::string>> managed_;
   std::string member_filter_;
   std::string token_filter_;

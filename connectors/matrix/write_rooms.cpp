@@ -110,14 +110,13 @@ WriteResult MatrixConnector::write_group(const Write& w) {
                {"power_level_content_override", {{"users", {{me_, 100}}}}}};
   const std::string topic = field_text(w.fields, field::kDescription);
   if (!topic.empty()) body["topic"] = topic;
-  // Its members planned in the same pass are invited in the creation (createRoom `invite`).
-  if (!w.memberships.empty()) {
-    body["invite"] = json::array();
-    for (std::size_t i = 0; i < w.memberships.size() && i < kCreationInvites; ++i) {
-      body["invite"].push_back(w.memberships[i].other);
-    }
-  }
-  auto created = client_.create_room(body);
+  // Its members planned in the same pass are invited in the creation (createRoom `invite`),
+  // as many as the homeserver takes there; the others go on their own.
+  std::vector<std::string> invite;
+  invite.reserve(w.memberships.size());
+  for (const auto& m : w.memberships) invite.push_back(m.other);
+  std::size_t invited = 0;
+  auto created = create_inviting(std::move(body), invite, invited);
   std::string room_id;
   bool adopted = false;
   if (created.ok()) {
@@ -141,7 +140,7 @@ WriteResult MatrixConnector::write_group(const Write& w) {
     // not invited into the space goes on its own (its room invite is then repeated, which
     // the homeserver accepts: 24).
     WriteResult joined;
-    if (!adopted && i < kCreationInvites && invite_into_space(m.other, true).ok()) {
+    if (!adopted && i < invited && invite_into_space(m.other, true).ok()) {
       joined = written(room_id + "|" + m.other);
     }
     out.memberships.push_back(std::move(joined));

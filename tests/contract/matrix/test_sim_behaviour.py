@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """The Matrix simulator's behaviour beyond single captured exchanges: the /sync long-poll
 wakes on a new event, txnId idempotency survives a dropped answer (fault "drop_after"),
-appservice masquerading is exempt from rate limits, the 429 hint is honoured, and
-/_sim/act and /_sim/state let tests drive and inspect people. Needs no fixtures."""
+appservice masquerading is exempt from rate limits, the 429 hint is honoured, invites are
+limited as Synapse 1.67's rc_invites limits them, and /_sim/act and /_sim/state let tests
+drive and inspect people. Needs no fixtures."""
 import http.client
 import json
 import os
@@ -22,7 +23,8 @@ V3 = "/_matrix/client/v3"
 SEED = {
     "users": [{"localpart": "bot", "password": "pw", "tokens": ["bot-token"]},
               {"localpart": "ann", "password": "pw", "tokens": ["ann-token"]},
-              {"localpart": "root", "password": "pw", "admin": True, "tokens": ["root-token"]}],
+              {"localpart": "root", "password": "pw", "admin": True, "tokens": ["root-token"]}]
+    + [{"localpart": "u%02d" % i} for i in range(12)],
     "appservice": {"id": "coop-sync", "url": "http://127.0.0.1:1", "as_token": "as-token",
                    "hs_token": "hs-token", "sender_localpart": "coop_bridge",
                    "rate_limited": False,
@@ -104,6 +106,87 @@ class SimBehaviour(unittest.TestCase):
         self.assertTrue(0 < body["retry_after_ms"] <= 5000)
         time.sleep(body["retry_after_ms"] / 1000.0 + 0.05)
         self.sim.call("PUT", path + "b3", {"msgtype": "m.text", "body": "x"}, "bot-token")
+
+    def create(self, token, invite, alias=None):
+        body = {"preset": "private_chat", "invite": list(invite)}
+        if alias:
+            body["room_alias_name"] = alias
+        status, _, _, answer = self.sim.request("POST", V3 + "/createRoom", json.dumps(body),
+                                                {"Authorization": "Bearer " + token})
+        return status, answer
+
+    def test_creation_inviting_more_than_the_per_room_burst_is_refused_before_anything(self):
+        # Synapse 1.67 RoomCreationHandler.create_room: ratelimit_multiple_invites(room_id=None,
+        # n_invites, update=False) on rc_invites.per_room (burst 10) -> 400 "Cannot invite so
+        # many users at once", before the alias or the room exists. The invites a creation
+        # makes are not limited one by one (update_membership_locked(ratelimit=False)).
+        users = ["@u%02d:localhost" % i for i in range(12)]
+        status, answer = self.create("bot-token", users[:11], alias="crowd")
+        self.assertEqual((status, answer.get("errcode"), answer.get("error")),
+                         (400, "M_UNKNOWN", "Cannot invite so many users at once"))
+        self.assertNotIn("#crowd:localhost", self.sim.call("GET", "/_sim/state")["aliases"])
+        self.sim.call("POST", "/_sim/ratelimit", {"reset": True})
+        status, answer = self.create("bot-token", users[:10], alias="crowd")
+        self.assertEqual(status, 200, answer)
+        members = self.sim.call("GET", "/_sim/state")["rooms"][answer["room_id"]]["members"]
+        self.assertEqual(sorted(u for u, m in members.items() if m == "invite"), users[:10])
+        # Exempt: an appservice registered rate_limited: false, and a user whose admin
+        # override has no messages_per_second (Ratelimiter.can_do_action).
+        self.sim.call("POST", "/_sim/ratelimit", {"reset": True})
+        status, answer = self.create("as-token", users)
+        self.assertEqual(status, 200, answer)
+        override = "/_synapse/admin/v1/users/%s/override_ratelimit" % quote("@bot:localhost")
+        self.sim.call("POST", override, {"messages_per_second": 0, "burst_count": 0}, "root-token")
+        try:
+            status, answer = self.create("bot-token", users)
+            self.assertEqual(status, 200, answer)
+        finally:
+            self.sim.call("DELETE", override, None, "root-token")
+
+    def test_invites_are_limited_per_room_per_invitee_and_per_inviter(self):
+        self.sim.call("POST", "/_sim/ratelimit", {"message": {"per_second": 100, "burst": 1000}})
+        try:
+            users = ["@u%02d:localhost" % i for i in range(12)]
+            room = self.sim.call("POST", V3 + "/createRoom", {"preset": "private_chat"},
+                                 "bot-token")["room_id"]
+            path = "%s/rooms/%s/invite" % (V3, quote(room))
+            for user in users[:10]:
+                self.sim.call("POST", path, {"user_id": user}, "bot-token")
+            status, _, _, body = self.sim.request("POST", path, json.dumps({"user_id": users[10]}),
+                                                  {"Authorization": "Bearer bot-token"})
+            # per_room: 10, then 0.3/s -> the next one in ~3.3 s
+            self.assertEqual((status, body["errcode"]), (429, "M_LIMIT_EXCEEDED"))
+            self.assertTrue(3000 <= body["retry_after_ms"] <= 3400, body)
+            # per_user: the same person invited 5 times (in 5 rooms), then 0.003/s
+            self.sim.call("POST", "/_sim/ratelimit", {"reset": True})
+            rooms = [self.sim.call("POST", V3 + "/createRoom", {"preset": "private_chat"},
+                                   "bot-token")["room_id"] for _ in range(6)]
+            for r in rooms[:5]:
+                self.sim.call("POST", "%s/rooms/%s/invite" % (V3, quote(r)),
+                              {"user_id": users[11]}, "bot-token")
+            status, _, _, body = self.sim.request(
+                "POST", "%s/rooms/%s/invite" % (V3, quote(rooms[5])),
+                json.dumps({"user_id": users[11]}), {"Authorization": "Bearer bot-token"})
+            self.assertEqual(status, 429)
+            self.assertGreater(body["retry_after_ms"], 300000)
+            # per_issuer: 10 by one inviter across rooms, then 0.3/s
+            self.sim.call("POST", "/_sim/ratelimit", {"reset": True})
+            for i, user in enumerate(users[:10]):
+                self.sim.call("POST", "%s/rooms/%s/invite" % (V3, quote(rooms[i % 6])),
+                              {"user_id": user}, "bot-token")
+            status, _, _, body = self.sim.request(
+                "POST", "%s/rooms/%s/invite" % (V3, quote(rooms[5])),
+                json.dumps({"user_id": users[10]}), {"Authorization": "Bearer bot-token"})
+            self.assertEqual(status, 429)
+            # the appservice is exempt from all three
+            as_room = self.sim.call("POST", V3 + "/createRoom", {"preset": "private_chat"},
+                                    "as-token")["room_id"]
+            for user in users:
+                self.sim.call("POST", "%s/rooms/%s/invite" % (V3, quote(as_room)),
+                              {"user_id": user}, "as-token")
+        finally:
+            self.sim.call("POST", "/_sim/ratelimit", {"message": {"per_second": 0.2, "burst": 3},
+                                                      "reset": True})
 
     def test_appservice_is_not_rate_limited_and_masquerades(self):
         self.sim.call("POST", V3 + "/register", {"type": "m.login.application_service",

@@ -90,10 +90,14 @@ TEST_CASE("announcement: a lost answer then a retry posts once; changes edit it"
 }
 
 TEST_CASE("bot account under rate limits: paced, every write lands") {
-  // Synapse's shape at a faster pace (burst 4, 4/s) so the test stays short.
+  // Synapse's shape at a faster pace (burst 4, 4/s) so the test stays short; rc_invites
+  // alike (alice is invited 7 times: 1.67's per-invitee bucket would hold the 6th ~333 s).
   MatrixSim sim(json::parse(R"({
     "users": [{"localpart": "coopbot", "password": "bot-pass-123"}, {"localpart": "alice"}],
-    "rate_limits": {"enabled": true, "message": {"per_second": 4, "burst": 4}}})"));
+    "rate_limits": {"enabled": true, "message": {"per_second": 4, "burst": 4},
+                    "invites": {"per_room": {"per_second": 4, "burst": 4},
+                                "per_user": {"per_second": 4, "burst": 4},
+                                "per_issuer": {"per_second": 4, "burst": 4}}}})"));
   MemoryState state;
   json settings = {{"mode", "bot"}, {"bot_localpart", "coopbot"}, {"password", "bot-pass-123"}};
   auto c = sim.connector(settings, &state);

@@ -183,3 +183,49 @@ TEST_CASE("a new room invites the members planned with it in its creation, and s
   with_reason["invite_reason"] = "welcome";
   CHECK_FALSE(sim.connector(with_reason)->capabilities().fold_memberships_into.has_value());
 }
+
+TEST_CASE("a rate-limited bot's creations invite at most 10: Synapse refuses a longer list") {
+  // Synapse 1.67 checks a creation's invite list against rc_invites.per_room (burst 10)
+  // and answers 400 "Cannot invite so many users at once" before making anything; the
+  // members past the first 10 are invited on their own afterwards, under rc_invites.
+  json seed = {{"users", {{{"localpart", "coopbot"}, {"password", "bot-pass-123"}}}},
+               {"rate_limits", {{"enabled", true}, {"message", {{"per_second", 4}, {"burst", 10}}}}}};
+  for (int i = 0; i < 12; ++i) seed["users"].push_back({{"localpart", "u" + std::to_string(i)}});
+  MatrixSim sim(seed);
+  MemoryState state;
+  auto c = sim.connector({{"mode", "bot"}, {"bot_localpart", "coopbot"}, {"password", "bot-pass-123"}},
+                         &state);
+  REQUIRE(c->check().ok());
+  auto w = group_write("g", "crowd", "Crowd");
+  for (int i = 0; i < 12; ++i) {
+    w.memberships.push_back({"m" + std::to_string(i), "@u" + std::to_string(i) + ":localhost"});
+  }
+  auto r = c->apply({w});
+  REQUIRE(r.size() == 1);
+  REQUIRE_FALSE(r[0].error.has_value());
+  const std::string room = r[0].external_id;
+  REQUIRE(r[0].memberships.size() == 12);
+  auto st = sim.state();
+  const std::string space = st["aliases"]["#coop_space:localhost"];
+  for (int i = 0; i < 12; ++i) {
+    const std::string user = "@u" + std::to_string(i) + ":localhost";
+    CAPTURE(user);
+    if (i < 10) {  // in the creations
+      CHECK(r[0].memberships[i].external_id == room + "|" + user);
+      CHECK(st["rooms"][room]["members"][user] == "invite");
+      CHECK(st["rooms"][space]["members"][user] == "invite");
+    } else {  // not written with it: the engine sends it on its own
+      CHECK(r[0].memberships[i].external_id.empty());
+      CHECK(st["rooms"][room]["members"].value(user, "") == "");
+      auto m = c->apply({membership_write("m" + std::to_string(i), room, user)});
+      REQUIRE_FALSE(m[0].error.has_value());
+    }
+  }
+  st = sim.state();
+  for (const std::string user : {"@u10:localhost", "@u11:localhost"}) {
+    CHECK(st["rooms"][room]["members"][user] == "invite");
+    CHECK(st["rooms"][space]["members"][user] == "invite");
+  }
+  // Refused once (the space's creation), then the room's was sent with 10 at once.
+  CHECK(st["rooms"].size() == 2);
+}

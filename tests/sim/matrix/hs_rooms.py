@@ -34,6 +34,8 @@ def route(app, req, requester, p, body):
     me = requester["user_id"]
     if p == ["createRoom"] and m == "POST":
         app.ratelimit(requester, app.create_room_cost)
+        invites = body.get("invite") or []
+        app.ratelimit_creation_invites(requester, len(invites))
         room, alias = hs.create_room(me, body)
         out = {"room_id": room.room_id}
         if alias:
@@ -104,6 +106,7 @@ def _room_route(app, req, requester, room_ident, p, body):
     if p == ["invite"] and m == "POST":
         target = _target(body)
         hs.require_joined(room, me)
+        app.ratelimit_invite(requester, room.room_id, target)
         app.ratelimit(requester)
         hs.invite(room, me, target, body.get("reason"))
         return {}

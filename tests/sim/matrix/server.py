@@ -26,12 +26,16 @@ Seed (`--seed file.json` at start, or POST /_sim/seed at run time; seeding is ad
     "rate_limits": {"enabled": true,
                     "message": {"per_second": 0.2, "burst": 10},   # rc_message (default)
                     "login": {"per_second": 0.17, "burst": 3},     # rc_login.address
+                    "invites": {"per_room": {"per_second": 0.3, "burst": 10},     # rc_invites
+                                "per_user": {"per_second": 0.003, "burst": 5},
+                                "per_issuer": {"per_second": 0.3, "burst": 10}},
                     "create_room_cost": 2},
     "features": {"threepid_lookup": false}   # serve the Synapse >= 1.72 threepid lookup
   }
 
 Control endpoints (besides simbase's /_sim/state, seed, reset, faults, stats):
-  POST /_sim/ratelimit {"enabled", "message": {...}, "login": {...}, "reset": true}
+  POST /_sim/ratelimit {"enabled", "message": {...}, "login": {...}, "invites": {...},
+                       "reset": true}
   POST /_sim/act {"user_id", "action": "join"|"leave"|"invite"|"kick"|"send",
                   "room_id" | "alias", "target", "reason", "body"}  a person acting in a
                   client (no token, no rate limit): returns {"event_id"}
@@ -106,6 +110,13 @@ class MatrixSim(SimApp):
         self.message_limiter = RateLimiter(rate, burst)
         self.login_limiter = RateLimiter(login.get("per_second", 0.17), login.get("burst", 3))
         self.create_room_cost = float(cfg.get("create_room_cost", 2))
+        # rc_invites (synapse/handlers/room_member.py): keyed by room, by invitee, by inviter.
+        inv = cfg.get("invites") or {}
+        self.invite_limiters = {
+            name: RateLimiter((inv.get(name) or {}).get("per_second", rate_hz),
+                              (inv.get(name) or {}).get("burst", burst_count))
+            for name, rate_hz, burst_count in (("per_room", 0.3, 10), ("per_user", 0.003, 5),
+                                               ("per_issuer", 0.3, 10))}
 
     def seed(self, data):
         hs = self.hs
@@ -152,13 +163,15 @@ class MatrixSim(SimApp):
         if path == "ratelimit" and req.method == "POST":
             body = req.json() or {}
             with self.lock:
-                if "message" in body or "login" in body or "create_room_cost" in body:
+                if any(k in body for k in ("message", "login", "invites", "create_room_cost")):
                     self._configure_limits(body)
                 if "enabled" in body:
                     self.limits_enabled = bool(body["enabled"])
                 if body.get("reset"):
                     self.message_limiter.reset()
                     self.login_limiter.reset()
+                    for limiter in self.invite_limiters.values():
+                        limiter.reset()
             return answer({"ok": True})
         if path == "act" and req.method == "POST":
             with self.lock:
@@ -198,22 +211,47 @@ class MatrixSim(SimApp):
         return {"user_id": info["user_id"], "token": token, "device_id": info["device_id"],
                 "appservice": False}
 
-    def ratelimit(self, requester, cost=1.0):
-        if not self.limits_enabled:
-            return
+    def exempt(self, requester):
+        """Synapse's Ratelimiter.can_do_action: an appservice registered `rate_limited: false`,
+        or a user whose admin override has no messages_per_second, is never limited."""
         hs = self.hs
         if requester.get("appservice") or hs.is_appservice_user(requester["user_id"]):
             if hs.appservice and not hs.appservice.get("rate_limited", True):
-                return
+                return True
         override = hs.ratelimit_overrides.get(requester["user_id"])
-        if override is not None:
-            per_second, burst = override
-            if per_second <= 0 and burst <= 0:
-                return
+        return override is not None and not override[0]
+
+    def ratelimit(self, requester, cost=1.0):
+        if not self.limits_enabled or self.exempt(requester):
+            return
         wait = self.message_limiter.check(requester["user_id"], cost)
         if wait is not None:
             self.count("rate_limited")
             raise MatrixError(429, "M_LIMIT_EXCEEDED", "Too Many Requests", retry_after_ms=wait)
+
+    def ratelimit_creation_invites(self, requester, n_invites):
+        """createRoom's check before anything is made (RoomCreationHandler.create_room ->
+        ratelimit_multiple_invites(room_id=None, n_invites, update=False)): the per-room
+        bucket, keyed by the requester and never filled, so more invites than its burst are
+        refused whatever came before. The invites then made in the creation are not limited."""
+        if not n_invites or not self.limits_enabled or self.exempt(requester):
+            return
+        limiter = self.invite_limiters["per_room"]
+        if n_invites > limiter.burst:
+            raise MatrixError(400, "M_UNKNOWN", "Cannot invite so many users at once")
+
+    def ratelimit_invite(self, requester, room_id, invitee):
+        """RoomMemberHandler.ratelimit_invite: by room, then by invitee, then by inviter;
+        each bucket counts the invite once it lets it through (update=True)."""
+        if not self.limits_enabled or self.exempt(requester):
+            return
+        for name, key in (("per_room", room_id), ("per_user", invitee),
+                          ("per_issuer", requester["user_id"])):
+            wait = self.invite_limiters[name].check(key)
+            if wait is not None:
+                self.count("rate_limited")
+                raise MatrixError(429, "M_LIMIT_EXCEEDED", "Too Many Requests",
+                                  retry_after_ms=wait)
 
     def ratelimit_login(self, req):
         if not self.limits_enabled:
