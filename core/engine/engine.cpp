@@ -171,23 +171,23 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       }
     }
     if (auto st = run.choose_plan_scope(); !st.ok()) return st;
-    // Each kind's entries are stored as soon as they are planned and then let go (a first
+    // Entries are stored a chunk at a time as they are planned and then let go (a first
     // sync plans tens of thousands); all of them are kept only to be shown (dry run, plan).
-    // A crash between kinds loses nothing: the marks of what changed are cleared only once
+    // A crash between chunks loses nothing: the marks of what changed are cleared only once
     // every kind is stored, so the next pass plans the same entries again, same keys.
     const bool keep = options.dry_run || static_cast<bool>(options.inspect);
     if (options.only_planned) run.only_keys_.emplace();
     for (EntityKind kind : kAllKinds) {
       if (!run.selected(kind)) continue;
-      auto entries = run.plan_kind(kind);
-      if (!entries.ok()) return std::move(entries).error();
-      for (const auto& e : *entries) {
-        ++run.report().systems[e.system].planned;
-        if (keep) run.report().planned.push_back({e.system, e.write, e.reason});
-        if (run.only_keys_) run.only_keys_->insert(e.key);
-      }
-      if (options.dry_run || options.inspect) continue;
-      auto st = store_.transaction([&]() -> Status { return store_.enqueue(*entries); });
+      auto st = run.plan_kind(kind, [&](std::vector<store::OutboxEntry>& entries) -> Status {
+        for (const auto& e : entries) {
+          ++run.report().systems[e.system].planned;
+          if (keep) run.report().planned.push_back({e.system, e.write, e.reason});
+          if (run.only_keys_) run.only_keys_->insert(e.key);
+        }
+        if (options.dry_run || options.inspect) return ok_status();
+        return store_.transaction([&]() -> Status { return store_.enqueue(entries); });
+      });
       if (!st.ok()) return st;
     }
     if (options.inspect) {

@@ -6,6 +6,7 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -31,6 +32,10 @@ class PassRun {
   Status repull_for_parked(EntityKind kind);
   // Plan every entity of `kind` in scope against every selected system; returns the entries.
   Result<std::vector<store::OutboxEntry>> plan_kind(EntityKind kind);
+  // The same, handed to `sink` a page of entities at a time (plan_input), which may take
+  // them: a first sync plans tens of thousands, and only a page is held at once.
+  using PlanSink = std::function<Status(std::vector<store::OutboxEntry>&)>;
+  Status plan_kind(EntityKind kind, const PlanSink& sink);
   // plan_scope.cpp. Which entities this pass plans: every one (the first pass, a changed
   // config, a restricted or inspected pass, and at least hourly), or only those marked
   // since they were last planned (Store::plan_marks) and those joining them.
@@ -80,8 +85,12 @@ class PassRun {
     std::vector<store::Snapshot> snaps;    // to plan
     std::vector<store::Snapshot> related;  // entities they refer to
     std::map<std::string, std::unordered_map<std::string, store::Link>> links;  // system -> entity -> link
+    std::string next;  // a page of the kind: where the next one starts ("" after the last)
   };
-  Result<PlanInput> plan_input(EntityKind kind);
+  // The entities of `kind` to plan and what planning them reads: those of `only` (marked)
+  // when few, else a page of the kind after `after` (those of `only` in it, if given).
+  Result<PlanInput> plan_input(EntityKind kind, const std::set<std::string>* only,
+                               const std::string& after);
   Result<std::set<std::string>> marked_scope(EntityKind kind);
   Status load_pending();
   std::vector<store::PlanMark> marks_;  // read when the plan began

@@ -59,18 +59,29 @@ Fields project(const Fields& canonical, const std::vector<std::string>& names) {
 }  // namespace
 
 Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
-  std::vector<store::OutboxEntry> out;
-  // The entities to plan (all of the kind, or those marked: plan_scope.cpp), the entities
-  // they join (memberships/registrations: to know whether those are still effective), and
-  // their links per selected system.
-  auto input = plan_input(kind);
-  if (!input.ok()) return std::move(input).error();
-  const std::vector<store::Snapshot>* snaps = &input->snaps;
-  std::unordered_map<std::string, const store::Snapshot*> all;
-  for (const auto& s : input->related) all[s.entity_id] = &s;
-  for (const auto& s : *snaps) all[s.entity_id] = &s;
-  auto& links = input->links;  // system -> entity -> link
+  std::vector<store::OutboxEntry> all;
+  auto st = plan_kind(kind, [&](std::vector<store::OutboxEntry>& chunk) -> Status {
+    if (all.empty()) {
+      all = std::move(chunk);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(chunk.begin()), std::make_move_iterator(chunk.end()));
+    }
+    return ok_status();
+  });
+  if (!st.ok()) return std::move(st).error();
+  return all;
+}
+
+Status PassRun::plan_kind(EntityKind kind, const PlanSink& sink) {
   maybe_landed_.clear();
+  // The entities to plan (all of the kind, or those marked: plan_scope.cpp).
+  std::optional<std::set<std::string>> only;
+  if (marks_only_) {
+    auto scope = marked_scope(kind);
+    if (!scope.ok()) return std::move(scope).error();
+    if (scope->empty()) return ok_status();
+    only = std::move(*scope);
+  }
   if (kind == EntityKind::kMembership) {
     for (const auto& sys : e_.systems_) {
       if (!selected(sys)) continue;
@@ -93,33 +104,50 @@ Result<std::vector<store::OutboxEntry>> PassRun::plan_kind(EntityKind kind) {
     retired_cache.emplace(id, retired);
     return retired;
   };
-  for (const auto& snap : *snaps) {
-    auto held = held_back(snap.entity_id);
-    if (!held.ok()) return std::move(held).error();
-    for (const auto& ref : ref_fields(kind)) {
-      if (*held) break;
-      if (ref.target == kind) continue;  // a group's parent does not hold it back
-      if (!snap.fields.contains(ref.name) || !snap.fields[ref.name].is_string()) continue;
-      held = held_back(snap.fields[ref.name].get<std::string>());
+  std::vector<store::OutboxEntry> out;
+  std::string after;
+  do {
+    // A page of them, the entities they join (memberships/registrations: to know whether
+    // those are still effective), and their links per selected system.
+    auto input = plan_input(kind, only ? &*only : nullptr, after);
+    if (!input.ok()) return std::move(input).error();
+    after = input->next;
+    std::unordered_map<std::string, const store::Snapshot*> all;
+    for (const auto& s : input->related) all[s.entity_id] = &s;
+    for (const auto& s : input->snaps) all[s.entity_id] = &s;
+    const auto& links = input->links;  // system -> entity -> link
+    for (const auto& snap : input->snaps) {
+      auto held = held_back(snap.entity_id);
       if (!held.ok()) return std::move(held).error();
+      for (const auto& ref : ref_fields(kind)) {
+        if (*held) break;
+        if (ref.target == kind) continue;  // a group's parent does not hold it back
+        if (!snap.fields.contains(ref.name) || !snap.fields[ref.name].is_string()) continue;
+        held = held_back(snap.fields[ref.name].get<std::string>());
+        if (!held.ok()) return std::move(held).error();
+      }
+      if (*held) continue;
+      std::map<std::string, const store::Link*> by_system;
+      for (const auto& [system, m] : links) {
+        auto it = m.find(snap.entity_id);
+        if (it != m.end()) by_system[system] = &it->second;
+      }
+      const std::size_t first = out.size();
+      plan_entity(snap, by_system, all, out);
+      // A membership or registration cannot be created where an entity it joins is missing
+      // and will never be made by us (the system takes no creates of that kind: Mobilizon
+      // persons). Planned anyway, it would wait there until it became a dead letter. It is
+      // planned once that entity is found there (read and linked).
+      if (auto st = drop_never_landing(out, first); !st.ok()) return st;
+      considered_.insert(snap.entity_id);
+      for (std::size_t i = first; i < out.size(); ++i) planned_keys_.insert(out[i].key);
     }
-    if (*held) continue;
-    std::map<std::string, const store::Link*> by_system;
-    for (auto& [system, m] : links) {
-      auto it = m.find(snap.entity_id);
-      if (it != m.end()) by_system[system] = &it->second;
+    if (!out.empty()) {
+      if (auto st = sink(out); !st.ok()) return st;
+      out.clear();
     }
-    const std::size_t first = out.size();
-    plan_entity(snap, by_system, all, out);
-    // A membership or registration cannot be created where an entity it joins is missing
-    // and will never be made by us (the system takes no creates of that kind: Mobilizon
-    // persons). Planned anyway, it would wait there until it became a dead letter. It is
-    // planned once that entity is found there (read and linked).
-    if (auto st = drop_never_landing(out, first); !st.ok()) return std::move(st).error();
-    considered_.insert(snap.entity_id);
-    for (std::size_t i = first; i < out.size(); ++i) planned_keys_.insert(out[i].key);
-  }
-  return out;
+  } while (!after.empty());
+  return ok_status();
 }
 
 Status PassRun::drop_never_landing(std::vector<store::OutboxEntry>& out, std::size_t from) {

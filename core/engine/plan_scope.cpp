@@ -27,6 +27,8 @@ constexpr const char* kFullPlanStream = "plan:full";
 constexpr auto kFullPlanEvery = std::chrono::hours(1);
 // Up to this many entities of a kind are loaded one by one; more, with the kind's tables.
 constexpr std::size_t kPointLoads = 256;
+// More are planned a page of this many at a time (snapshots, what they refer to, links).
+constexpr std::size_t kPlanPage = 1000;
 // Bump when plan_entity's rules change: the first pass of the new binary plans everything.
 constexpr int kPlanRules = 2;
 
@@ -99,9 +101,11 @@ Status PassRun::settle_apply_marks() {
   if (auto st = load_pending(); !st.ok()) return st;
   std::size_t writes = 0;
   for (EntityKind kind : kAllKinds) {
-    auto entries = plan_kind(kind);
-    if (!entries.ok()) return std::move(entries).error();
-    writes += entries->size();
+    auto st = plan_kind(kind, [&](std::vector<store::OutboxEntry>& entries) -> Status {
+      writes += entries.size();
+      return ok_status();
+    });
+    if (!st.ok()) return st;
   }
   if (writes > 0) {
     e_.log_->debug("{} entities changed by this pass's writes still differ somewhere ({} writes): "
@@ -140,31 +144,43 @@ Result<std::set<std::string>> PassRun::marked_scope(EntityKind kind) {
   return ids;
 }
 
-Result<PassRun::PlanInput> PassRun::plan_input(EntityKind kind) {
+Result<PassRun::PlanInput> PassRun::plan_input(EntityKind kind, const std::set<std::string>* only,
+                                               const std::string& after) {
   PlanInput in;
-  std::optional<std::set<std::string>> only;
-  if (marks_only_) {
-    auto scope = marked_scope(kind);
-    if (!scope.ok()) return std::move(scope).error();
-    if (scope->empty()) return in;
-    only = std::move(*scope);
-  }
   const auto planned_here = [&](const SystemRuntime& sys) { return selected(sys) && sys.policy(kind) != nullptr; };
-  if (!only || only->size() > kPointLoads) {
-    auto snaps = e_.store_.snapshots_of(kind);
-    if (!snaps.ok()) return std::move(snaps).error();
-    for (auto& s : *snaps) {
-      if (!only || only->count(s.entity_id)) in.snaps.push_back(std::move(s));
-    }
+  const auto refs_of = [&](const store::Snapshot& snap, std::set<std::string>& into) {
     for (const auto& ref : ref_fields(kind)) {
-      if (ref.target == kind) continue;
-      auto more = e_.store_.snapshots_of(ref.target);
-      if (!more.ok()) return std::move(more).error();
-      for (auto& s : *more) in.related.push_back(std::move(s));
+      const auto& f = snap.fields;
+      if (ref.target != kind && f.contains(ref.name) && f[ref.name].is_string()) {
+        into.insert(f[ref.name].get<std::string>());
+      }
     }
+  };
+  const auto load_related = [&](const std::set<std::string>& ids) -> Status {
+    for (const auto& id : ids) {
+      auto snap = e_.store_.get_snapshot(id);
+      if (!snap.ok()) return std::move(snap).error();
+      if (snap->has_value()) in.related.push_back(std::move(**snap));
+    }
+    return ok_status();
+  };
+  if (!only || only->size() > kPointLoads) {
+    // A page of the kind, the entities they refer to, and their links.
+    auto page = e_.store_.snapshots_of(kind, after, kPlanPage);
+    if (!page.ok()) return std::move(page).error();
+    const std::string last = page->empty() ? after : page->back().entity_id;
+    if (page->size() == kPlanPage) in.next = last;
+    std::set<std::string> related;
+    for (auto& s : *page) {
+      if (only && !only->count(s.entity_id)) continue;
+      refs_of(s, related);
+      in.snaps.push_back(std::move(s));
+    }
+    if (in.snaps.empty()) return in;
+    if (auto st = load_related(related); !st.ok()) return std::move(st).error();
     for (auto& sys : e_.systems_) {
       if (!planned_here(sys)) continue;
-      auto links = e_.store_.links_in(sys.name(), kind);
+      auto links = e_.store_.links_in(sys.name(), kind, after, last);
       if (!links.ok()) return std::move(links).error();
       auto& m = in.links[sys.name()];
       for (auto& l : *links) {
@@ -178,12 +194,7 @@ Result<PassRun::PlanInput> PassRun::plan_input(EntityKind kind) {
     auto snap = e_.store_.get_snapshot(id);
     if (!snap.ok()) return std::move(snap).error();
     if (!snap->has_value() || (*snap)->kind != kind) continue;  // erased since it was marked
-    for (const auto& ref : ref_fields(kind)) {
-      const auto& f = (*snap)->fields;
-      if (ref.target != kind && f.contains(ref.name) && f[ref.name].is_string()) {
-        related.insert(f[ref.name].get<std::string>());
-      }
-    }
+    refs_of(**snap, related);
     auto links = e_.store_.links_of(id);
     if (!links.ok()) return std::move(links).error();
     for (auto& l : *links) {
@@ -193,11 +204,7 @@ Result<PassRun::PlanInput> PassRun::plan_input(EntityKind kind) {
     }
     in.snaps.push_back(std::move(**snap));
   }
-  for (const auto& id : related) {
-    auto snap = e_.store_.get_snapshot(id);
-    if (!snap.ok()) return std::move(snap).error();
-    if (snap->has_value()) in.related.push_back(std::move(**snap));
-  }
+  if (auto st = load_related(related); !st.ok()) return std::move(st).error();
   return in;
 }
 

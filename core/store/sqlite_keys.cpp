@@ -122,6 +122,26 @@ Result<std::vector<Snapshot>> SqliteStore::snapshots_of(EntityKind kind) {
   }
 }
 
+Result<std::vector<Snapshot>> SqliteStore::snapshots_of(EntityKind kind, const std::string& after,
+                                                       std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT entity_id, kind, fields, updated_at FROM snapshots WHERE kind = ?1 AND entity_id > ?2"
+      " ORDER BY entity_id LIMIT ?3",
+      "snapshots_of_page");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, to_string(kind)).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
+  std::vector<Snapshot> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    auto snap = read_snapshot(*stmt, db_->path());
+    if (!snap.ok()) return std::move(snap).error();
+    out.push_back(std::move(*snap));
+  }
+}
+
 // --- planning marks (set by the schema's triggers) -------------------------------------
 
 Result<std::vector<PlanMark>> SqliteStore::plan_marks() {

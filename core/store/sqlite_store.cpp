@@ -206,6 +206,19 @@ Result<std::vector<Link>> SqliteStore::links_in(const std::string& system, Entit
   return read_links(*stmt, db_->path());
 }
 
+Result<std::vector<Link>> SqliteStore::links_in(const std::string& system, EntityKind kind,
+                                               const std::string& after, const std::string& last) {
+  std::lock_guard lock(mutex_);
+  auto stmt = prepare(
+      "SELECT system, kind, external_id, entity_id, version, hash, rule, matched_value, created_at"
+      " FROM links WHERE entity_id > ?3 AND entity_id <= ?4 AND system = ?1 AND kind = ?2"
+      " ORDER BY entity_id",
+      "links_in_range");
+  if (!stmt.ok()) return std::move(stmt).error();
+  stmt->bind(1, system).bind(2, to_string(kind)).bind(3, after).bind(4, last);
+  return read_links(*stmt, db_->path());
+}
+
 Status SqliteStore::update_link_state(const std::string& system, EntityKind kind,
                                       const std::string& external_id, const std::string& version,
                                       const std::string& hash) {

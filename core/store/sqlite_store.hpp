@@ -41,6 +41,8 @@ class SqliteStore final : public Store {
                                       const std::string& system) override;
   Result<std::vector<Link>> links_of(const std::string& entity_id) override;
   Result<std::vector<Link>> links_in(const std::string& system, EntityKind kind) override;
+  Result<std::vector<Link>> links_in(const std::string& system, EntityKind kind,
+                                     const std::string& after, const std::string& last) override;
   Status update_link_state(const std::string& system, EntityKind kind,
                            const std::string& external_id, const std::string& version,
                            const std::string& hash) override;
@@ -55,6 +57,8 @@ class SqliteStore final : public Store {
   Result<std::optional<Snapshot>> get_snapshot(const std::string& entity_id) override;
   Status put_snapshot(const Snapshot& snapshot) override;
   Result<std::vector<Snapshot>> snapshots_of(EntityKind kind) override;
+  Result<std::vector<Snapshot>> snapshots_of(EntityKind kind, const std::string& after,
+                                             std::size_t limit) override;
 
   Result<std::vector<PlanMark>> plan_marks() override;
   Status clear_plan_marks(const std::vector<std::string>& entity_ids) override;

@@ -132,6 +132,9 @@ class Store {
                                               const std::string& system) = 0;
   virtual Result<std::vector<Link>> links_of(const std::string& entity_id) = 0;
   virtual Result<std::vector<Link>> links_in(const std::string& system, EntityKind kind) = 0;
+  // Those of entities with `after` < entity_id <= `last` (a page of snapshots_of below).
+  virtual Result<std::vector<Link>> links_in(const std::string& system, EntityKind kind,
+                                             const std::string& after, const std::string& last) = 0;
   virtual Status update_link_state(const std::string& system, EntityKind kind,
                                    const std::string& external_id, const std::string& version,
                                    const std::string& hash) = 0;
@@ -151,6 +154,9 @@ class Store {
   virtual Result<std::optional<Snapshot>> get_snapshot(const std::string& entity_id) = 0;
   virtual Status put_snapshot(const Snapshot& snapshot) = 0;
   virtual Result<std::vector<Snapshot>> snapshots_of(EntityKind kind) = 0;
+  // At most `limit` of them, in entity id order, after `after` ("" = from the first).
+  virtual Result<std::vector<Snapshot>> snapshots_of(EntityKind kind, const std::string& after,
+                                                     std::size_t limit) = 0;
 
   // --- planning marks -------------------------------------------------------------------
   // An entity whose durable state changed -- its snapshot, one of its links, its

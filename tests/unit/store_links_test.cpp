@@ -2,6 +2,8 @@
 #include "core/util/uuid.hpp"
 #include "tests/unit/store_test_util.hpp"
 
+#include <algorithm>
+
 using namespace coopsync;
 using namespace coopsync::store;
 using coopsync::store::testing::TempStore;
@@ -234,4 +236,38 @@ TEST_CASE("identity keys: replaced as a whole, matched by kind, key and value") 
 
   CHECK(t.store->set_identity_keys("ghost", EntityKind::kPerson, {{"email", "x@y.z"}}).error().kind ==
         ErrorKind::kNotFound);
+}
+
+TEST_CASE("snapshots_of and links_in by page of entity ids, as planning reads them") {
+  TempStore t;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(new_person(*t.store));
+    Snapshot snap;
+    snap.entity_id = ids.back();
+    snap.kind = EntityKind::kPerson;
+    snap.fields = {{"n", i}};
+    REQUIRE(t.store->put_snapshot(snap).ok());
+    REQUIRE(t.store->insert_link(make_link("odoo", std::to_string(10 + i), ids.back())).ok());
+  }
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> seen;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto page = t.store->snapshots_of(EntityKind::kPerson, after, 2);
+    REQUIRE(page.ok());
+    if (page->empty()) break;
+    CHECK(page->size() <= 2);
+    auto links = t.store->links_in("odoo", EntityKind::kPerson, after, page->back().entity_id);
+    REQUIRE(links.ok());
+    REQUIRE(links->size() == page->size());
+    for (std::size_t i = 0; i < page->size(); ++i) {
+      CHECK((*links)[i].entity_id == (*page)[i].entity_id);
+      seen.push_back((*page)[i].entity_id);
+    }
+    after = page->back().entity_id;
+  }
+  CHECK(seen == ids);
+  CHECK(t.store->snapshots_of(EntityKind::kGroup, "", 10)->empty());
+  CHECK(t.store->links_in("nextcloud", EntityKind::kPerson, "", ids.back())->empty());
 }
