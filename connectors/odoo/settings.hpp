@@ -21,7 +21,7 @@ struct Settings {
   std::string api_key;   // JSON-2 bearer key (Odoo 19+); also used for XML-RPC if no password
   Protocol protocol = Protocol::kAuto;
   std::chrono::milliseconds timeout{60000};
-  int page_size = 500;
+  int page_size = 1000;
   // A pass reads again from this many seconds before the newest write_date the previous
   // pass saw (same-second edits, transactions that committed after the read).
   int cursor_overlap_seconds = 2;
