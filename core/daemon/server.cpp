@@ -122,7 +122,9 @@ class Server {
     for (auto& [key, timer] : timers_) timer->cancel();
     timers_.clear();
     for (const auto& [name, when] : settings.schedule) {
-      for (auto [reads, interval] : {std::pair{Reads::kFeeds, when.feeds}, std::pair{Reads::kWhole, when.whole}}) {
+      const std::pair<Reads, std::chrono::milliseconds> timers[] = {{Reads::kFeeds, when.feeds},
+                                                                     {Reads::kWhole, when.whole}};
+      for (const auto& [reads, interval] : timers) {
         if (interval.count() <= 0) continue;
         const TimerKey key{name, reads};
         timers_[key] = std::make_unique<asio::steady_timer>(ioc_);
@@ -263,7 +265,7 @@ int run_daemon(const DaemonArgs& args, std::ostream& err) {
       }
       log->info("listening on {}:{}", endpoint->address().to_string(), server.port());
       worker.start();
-      worker.request_pass({}, Reads::kWhole);  // a first pass of everything, then each system on its schedule
+      worker.request_pass({}, Reads::kWhole);  // everything first, then each system's schedule
       server.start(settings);
       ioc.run();
       worker.drain_and_join();
