@@ -15,6 +15,7 @@ const char* kStateToken = "access_token";  // bot mode: reused so txnIds stay id
 Capabilities matrix_capabilities(bool admin) {
   Capabilities c;
   c.push_kinds = {EntityKind::kMembership};  // /sync long-polls; the rest are listings
+  c.listed_kinds = {EntityKind::kPerson, EntityKind::kGroup};
   KindCapabilities person;
   person.read = admin;
   person.create = true;  // admin: create or adopt; otherwise: resolve by rule and adopt

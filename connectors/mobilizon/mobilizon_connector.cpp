@@ -28,6 +28,9 @@ Capabilities make_capabilities() {
       KindCapabilities{true, true, true, true, true, {field::kPerson, field::kGroup, field::kRole}, {}};
   // Mobilizon does not show other people's emails: persons are read-only and matched by link.
   c.kinds[EntityKind::kPerson] = KindCapabilities{true, false, false, false, false, {field::kDisplayName}, {}};
+  // The directory (groups, their members, persons) is listed whole each time; events and
+  // registrations follow a feed.
+  c.listed_kinds = {EntityKind::kGroup, EntityKind::kMembership, EntityKind::kPerson};
   return c;
 }
 }  // namespace

@@ -31,6 +31,9 @@ Capabilities full_capabilities() {
                                   field::kTimezone, field::kAllDay, field::kLocation,
                                   field::kOnlineUrl, field::kStatus, field::kGroup},
                                  {}};
+  // OCS has no change feed: users, groups and their members are listed whole each time
+  // (events follow their calendars' sync-tokens, RFC 6578).
+  c.listed_kinds = {EntityKind::kPerson, EntityKind::kGroup, EntityKind::kMembership};
   // addUser takes groups[]: a new account's memberships ride in its creation.
   c.fold_memberships_into = EntityKind::kPerson;
   return c;

@@ -49,6 +49,9 @@ struct SystemConfig {
   std::string type;  // connector type in the registry
   bool enabled = true;
   std::chrono::milliseconds poll_interval{60000};
+  // Daemon: how often the kinds without a change feed (Capabilities::listed_kinds) are read
+  // whole; poll_interval at the least; 0: on every poll.
+  std::chrono::milliseconds full_read_interval{300000};
   int max_in_flight = 4;
   int batch_size = 100;
   RetryPolicy retry;

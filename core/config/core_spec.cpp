@@ -131,6 +131,13 @@ ObjectSpec make_common_system_spec() {
             .fallback("60s")
             .describe(
                 "How often the daemon pulls changes (push-capable connectors wait up to this)"));
+  s.add(fs::duration("full_read_interval")
+            .fallback("5m")
+            .describe(
+                "How often the daemon reads in whole what this system has no change feed for "
+                "(Nextcloud's users and groups, Matrix's accounts and rooms): each poll and "
+                "stream event reads only the changes; never more often than poll_interval; "
+                "0s: on every poll"));
   s.add(fs::integer("max_in_flight")
             .fallback(4)
             .range(1, 64)

@@ -49,6 +49,7 @@ SystemConfig system_config(const SystemSection& s) {
   c.type = v.at("type").get<std::string>();
   c.enabled = v.at("enabled").get<bool>();
   c.poll_interval = milliseconds(v.at("poll_interval").get<long long>());
+  c.full_read_interval = milliseconds(v.at("full_read_interval").get<long long>());
   c.max_in_flight = v.at("max_in_flight").get<int>();
   c.batch_size = v.at("batch_size").get<int>();
   const json& retry = v.at("retry");

@@ -114,6 +114,10 @@ struct Capabilities {
   // Kinds whose changes() can long-poll (Matrix /sync: memberships): the daemon listens to
   // them and passes at once when something arrives.
   std::set<EntityKind> push_kinds;
+  // Kinds the system offers no change feed for: changes() lists them whole on every read
+  // (Nextcloud's users, Matrix's accounts). The daemon reads them on the system's own
+  // full_read_interval, not on every poll or stream event (PassOptions::feeds_only).
+  std::set<EntityKind> listed_kinds;
   // The kind (person or group) whose create can carry its memberships (Write::memberships).
   // The engine then applies the other side's kind first, so that it is there to refer to.
   std::optional<EntityKind> fold_memberships_into;

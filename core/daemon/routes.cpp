@@ -63,7 +63,8 @@ void Router::handle(const HttpRequest& req, std::function<void(HttpResponse)> re
     const std::string system = path.substr(webhook.size());
     if (!s.schedule.count(system)) return reply(json_error(404, "no enabled system of that name"));
     log_->info("webhook: pass of {} queued", system);
-    worker_.request_pass({system});
+    // A webhook says that something changed there, maybe in what only a full read shows.
+    worker_.request_pass({system}, Reads::kWhole);
     return reply(HttpResponse{202, "application/json", nlohmann::json{{"queued", system}}.dump() + "\n"});
   }
   if (path == "/control/sync") {
@@ -75,7 +76,7 @@ void Router::handle(const HttpRequest& req, std::function<void(HttpResponse)> re
       log_->warn("control request refused: missing or wrong bearer token");
       return reply(json_error(401, "missing or wrong bearer token"));
     }
-    worker_.request_pass({}, [reply](bool ok, std::string body) {
+    worker_.request_pass({}, Reads::kWhole, [reply](bool ok, std::string body) {
       reply(HttpResponse{ok ? 200 : 503, "application/json", std::move(body)});
     });
     return;

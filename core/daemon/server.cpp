@@ -116,29 +116,37 @@ class Server {
     schedule(settings);
   }
 
-  // Each enabled system gets a timer firing every poll_interval.
+  // Each enabled system gets a timer reading its change feeds every poll_interval, and one
+  // reading it whole on its slower full-read schedule (SystemSchedule).
   void schedule(const Settings& settings) {
-    for (auto& [name, timer] : timers_) timer->cancel();
+    for (auto& [key, timer] : timers_) timer->cancel();
     timers_.clear();
-    for (const auto& [name, interval] : settings.schedule) {
-      auto& t = timers_[name];
-      t = std::make_unique<asio::steady_timer>(ioc_);
-      arm(name, interval);
+    for (const auto& [name, when] : settings.schedule) {
+      const std::pair<Reads, std::chrono::milliseconds> timers[] = {{Reads::kFeeds, when.feeds},
+                                                                     {Reads::kWhole, when.whole}};
+      for (const auto& [reads, interval] : timers) {
+        if (interval.count() <= 0) continue;
+        const TimerKey key{name, reads};
+        timers_[key] = std::make_unique<asio::steady_timer>(ioc_);
+        arm(key, interval);
+      }
     }
   }
 
  private:
-  void arm(const std::string& name, std::chrono::milliseconds interval) {
-    auto it = timers_.find(name);
+  using TimerKey = std::pair<std::string, Reads>;
+
+  void arm(const TimerKey& key, std::chrono::milliseconds interval) {
+    auto it = timers_.find(key);
     if (it == timers_.end()) return;
     auto* timer = it->second.get();
     timer->expires_after(std::max(interval, std::chrono::milliseconds(100)));
-    timer->async_wait([this, timer, name, interval](beast::error_code ec) {
+    timer->async_wait([this, timer, key, interval](beast::error_code ec) {
       if (ec || stopping_) return;  // cancelled by a reload or a stop
-      auto cur = timers_.find(name);
+      auto cur = timers_.find(key);
       if (cur == timers_.end() || cur->second.get() != timer) return;
-      worker_.request_pass({name});
-      arm(name, interval);
+      worker_.request_pass({key.first}, key.second);
+      arm(key, interval);
     });
   }
 
@@ -177,7 +185,7 @@ class Server {
     beast::error_code ignored;
     acceptor_.close(ignored);
     signals_.cancel(ignored);
-    for (auto& [name, timer] : timers_) timer->cancel();
+    for (auto& [key, timer] : timers_) timer->cancel();
   }
 
   asio::io_context& ioc_;
@@ -186,7 +194,7 @@ class Server {
   Worker& worker_;
   Router& router_;
   std::shared_ptr<spdlog::logger> log_;
-  std::map<std::string, std::unique_ptr<asio::steady_timer>> timers_;
+  std::map<TimerKey, std::unique_ptr<asio::steady_timer>> timers_;
   bool stopping_ = false;
 };
 
@@ -257,7 +265,7 @@ int run_daemon(const DaemonArgs& args, std::ostream& err) {
       }
       log->info("listening on {}:{}", endpoint->address().to_string(), server.port());
       worker.start();
-      worker.request_pass({});  // a first pass of everything, then each system on its schedule
+      worker.request_pass({}, Reads::kWhole);  // everything first, then each system's schedule
       server.start(settings);
       ioc.run();
       worker.drain_and_join();

@@ -7,6 +7,7 @@
 
 #include <spdlog/logger.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <sys/stat.h>
@@ -48,6 +49,30 @@ bool read_token(const std::string& path, std::string& token, std::ostream& err) 
 
 }  // namespace
 
+SystemSchedule schedule_of(const engine::SystemRuntime& system) {
+  const auto& cfg = *system.config;
+  const auto& listed = system.connector->capabilities().listed_kinds;
+  bool feeds = false;
+  bool listings = false;
+  for (EntityKind kind : kAllKinds) {
+    const auto* pol = system.policy(kind);
+    const auto* cap = system.capability(kind);
+    if (pol == nullptr || cap == nullptr || !pol->read || !cap->read) continue;
+    (listed.count(kind) ? listings : feeds) = true;
+  }
+  SystemSchedule s;
+  if (!listings) {
+    // Nothing to list (or nothing read at all: its passes still carry out due writes).
+    s.feeds = cfg.poll_interval;
+  } else if (cfg.full_read_interval.count() == 0) {
+    s.whole = cfg.poll_interval;
+  } else {
+    s.feeds = feeds ? cfg.poll_interval : std::chrono::milliseconds(0);
+    s.whole = std::max(cfg.poll_interval, cfg.full_read_interval);
+  }
+  return s;
+}
+
 std::unique_ptr<Runtime> load_runtime(const std::string& path, std::ostream& err) {
   int code = 0;
   auto ctx = cli::open_context(path, err, code);
@@ -61,14 +86,14 @@ std::unique_ptr<Runtime> load_runtime(const std::string& path, std::ostream& err
   util::register_secret(d.webhook_secret);
   rt->settings.webhook_secret = d.webhook_secret;
   rt->settings.listen = d.listen;
-  for (const auto& s : rt->ctx.config.systems) {
-    if (s.enabled) rt->settings.schedule[s.name] = s.poll_interval;
-  }
   auto live = cli::open_systems(rt->ctx, err, code);
   if (!live) return nullptr;
   rt->live = std::move(*live);
   rt->engine = std::make_unique<engine::Engine>(rt->ctx.config, *rt->ctx.store, std::move(rt->live.runtimes),
                                                 rt->ctx.log);
+  for (const auto& s : rt->engine->systems()) {
+    if (s.config->enabled) rt->settings.schedule[s.name()] = schedule_of(s);
+  }
   return rt;
 }
 
@@ -88,7 +113,7 @@ void Worker::start() {
 void Worker::start_listener() {
   listener_ = std::make_unique<StreamListener>(
       rt_->ctx.config, *rt_->ctx.store, rt_->ctx.log,
-      [this](const std::string& system) { request_pass({system}); });
+      [this](const std::string& system) { request_pass({system}, Reads::kFeeds); });
   auto streams = listener_->start();
   if (!streams.ok()) {
     rt_->ctx.log->error("change streams not listened to: {}", streams.error().describe());
@@ -96,25 +121,34 @@ void Worker::start_listener() {
   }
 }
 
-void Worker::request_pass(std::set<std::string> systems, PassDone done) {
+void Worker::request_pass(std::set<std::string> systems, Reads reads, PassDone done) {
   std::lock_guard lock(mu_);
   if (stopping_) {
     if (done) done(false, "{\"error\": \"the daemon is shutting down\"}");
     return;
   }
   if (!done) {
-    for (const auto& j : queue_) {
-      if (j.type == Job::Type::kPass && !j.pass_done && j.systems == systems) return;  // already waiting
+    for (auto& j : queue_) {
+      if (j.type != Job::Type::kPass || j.pass_done) continue;
+      // Waiting already: one pass reads for both (no systems named: all of them).
+      if (j.reads == reads || (j.reads == Reads::kWhole && j.systems.empty())) {
+        if (j.systems.empty() || systems.empty()) {
+          j.systems.clear();
+        } else {
+          j.systems.insert(systems.begin(), systems.end());
+        }
+        return;
+      }
     }
   }
-  queue_.push_back(Job{Job::Type::kPass, std::move(systems), std::move(done), nullptr});
+  queue_.push_back(Job{Job::Type::kPass, std::move(systems), reads, std::move(done), nullptr});
   cv_.notify_one();
 }
 
 void Worker::request_reload(Reloaded done) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
-  queue_.push_back(Job{Job::Type::kReload, {}, nullptr, std::move(done)});
+  queue_.push_back(Job{Job::Type::kReload, {}, Reads::kWhole, nullptr, std::move(done)});
   cv_.notify_one();
 }
 
@@ -146,8 +180,14 @@ void Worker::loop() {
         continue;
       }
       if (stopping_) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      // A change read from a feed waits for no full read queued before it (a full read of
+      // 10,000 accounts takes seconds; a feed's pass, a fraction of one).
+      auto next = std::find_if(queue_.begin(), queue_.end(), [](const Job& j) {
+        return j.type == Job::Type::kPass && j.reads == Reads::kFeeds;
+      });
+      if (next == queue_.end() || queue_.front().type != Job::Type::kPass) next = queue_.begin();
+      job = std::move(*next);
+      queue_.erase(next);
     }
     if (job.type == Job::Type::kPass) {
       run_pass(job);
@@ -171,6 +211,7 @@ void Worker::run_pass(Job& job) {
   }
   engine::PassOptions options;
   options.pull_only = job.systems;
+  options.feeds_only = job.reads == Reads::kFeeds;
   options.progress = [&log](const std::string& what) { log.debug("progress: {}", what); };
   auto report = rt_->engine->run_pass(options);
   (void)store.release_lease("pass", holder);

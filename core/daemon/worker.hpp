@@ -21,11 +21,31 @@
 
 namespace coopsync::daemon {
 
+// What a pass reads of the systems it reads.
+enum class Reads {
+  kFeeds,  // their change feeds only (PassOptions::feeds_only): polls, stream events
+  kWhole,  // everything, listings included: full reads, webhooks, the control API, start
+};
+
+// When the daemon reads one system. A change found in its feed (a poll, a stream event)
+// costs a read of that feed only; what it has no feed for (Capabilities::listed_kinds) is
+// read whole on the slower full_read schedule. Every pass plans and applies for every system.
+struct SystemSchedule {
+  std::chrono::milliseconds feeds{0};  // a Reads::kFeeds pass this often; 0: none
+  std::chrono::milliseconds whole{0};  // a Reads::kWhole pass this often; 0: none
+};
+
+// Its schedule from a system's config and its connector's capabilities: feeds every
+// poll_interval, whole every max(poll_interval, full_read_interval); a system without
+// listings has only the first, one without feeds only the second, and full_read_interval
+// 0 reads it whole on every poll.
+SystemSchedule schedule_of(const engine::SystemRuntime& system);
+
 // What the HTTP side needs of the current config, swapped whole on reload.
 struct Settings {
   std::string webhook_secret;  // empty: webhooks refused
   std::string control_token;   // empty: control API refused
-  std::map<std::string, std::chrono::milliseconds> schedule;  // enabled system -> poll interval
+  std::map<std::string, SystemSchedule> schedule;  // by enabled system
   std::string listen;
 };
 
@@ -55,9 +75,10 @@ class Worker {
 
   void start();
   // A pass that reads `systems` (empty: all) and plans and applies for every system, so a
-  // change reaches the others at once. Duplicate waiting requests without a callback are
-  // merged. `done` runs on the worker thread.
-  void request_pass(std::set<std::string> systems, PassDone done = nullptr);
+  // change reaches the others at once. Waiting requests without a callback that read alike
+  // are merged into one; a waiting kFeeds pass runs before waiting kWhole passes (it is
+  // short, and what a change waits for). `done` runs on the worker thread.
+  void request_pass(std::set<std::string> systems, Reads reads, PassDone done = nullptr);
   // Re-reads the config file; `done` gets the new settings, or nullopt when it was refused.
   void request_reload(Reloaded done);
   // Lets the job in flight finish, drops the rest (their callbacks get ok=false), joins.
@@ -67,6 +88,7 @@ class Worker {
   struct Job {
     enum class Type { kPass, kReload } type = Type::kPass;
     std::set<std::string> systems;
+    Reads reads = Reads::kWhole;
     PassDone pass_done;
     Reloaded reload_done;
   };

@@ -160,6 +160,7 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
   }
   const auto pull_and_plan = [&]() -> Status {
     if (auto st = run.load_blocked(); !st.ok()) return st;
+    if (auto st = run.choose_reads(); !st.ok()) return st;
     for (EntityKind kind : kAllKinds) {
       if (!run.selected(kind)) continue;
       if (auto st = run.pull_kind(kind); !st.ok()) return st;

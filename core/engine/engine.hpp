@@ -56,6 +56,12 @@ struct PassOptions {
   // Of those, the systems whose changes are read (empty = all of them): the daemon reads
   // the system whose timer, webhook or stream woke it, and plans and applies for all.
   std::set<std::string> pull_only;
+  // Of the systems read, only the kinds with a change feed (not Capabilities::listed_kinds):
+  // the daemon's poll and stream passes, so that one change in Odoo or Matrix does not cost
+  // a full listing of Nextcloud. The daemon reads the listings on each system's
+  // full_read_interval. A pass that plans every entity (hourly, see plan_scope.cpp) ignores
+  // this and pull_only: it reads every selected system whole first.
+  bool feeds_only = false;
   std::set<EntityKind> only_kinds;    // empty = all
   bool apply = true;                  // false: pull and plan only (durable), no remote writes
   std::chrono::milliseconds wait{0};  // push-capable connectors may long-poll this long

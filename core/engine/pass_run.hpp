@@ -40,6 +40,12 @@ class PassRun {
   // config, a restricted or inspected pass, and at least hourly), or only those marked
   // since they were last planned (Store::plan_marks) and those joining them.
   Status choose_plan_scope();
+  // Before the pull of a pass restricted by pull_only or feeds_only: when it is to plan every
+  // entity (the last full plan is an hour old, or was made under another config), it reads
+  // every selected system whole first, so that the full plan starts from fresh listings.
+  Status choose_reads();
+  // Whether pull_kind reads `kind` of `sys` in this pass (pull_only, feeds_only).
+  bool pulls(const SystemRuntime& sys, EntityKind kind) const;
   // Inside the transaction that enqueues the plan: the marks it planned are cleared (only
   // after a plan of every system and kind).
   Status clear_planned_marks();
@@ -100,6 +106,9 @@ class PassRun {
   bool marks_only_ = false;    // plan the marked entities (and those joining them) only
   bool clears_marks_ = false;  // a plan of every system and kind: marks_ cleared with it
   std::string full_plan_;      // a full plan: its record (time, config), stored with it
+  bool read_whole_ = false;    // a full plan is due: pull_only and feeds_only are set aside
+  // Whether a full plan is due: the record to store with it when so, empty when not.
+  Result<std::string> due_full_plan();
 
   // plan.cpp
   // Per system, memberships whose create there may have landed unheard (Store::maybe_landed):

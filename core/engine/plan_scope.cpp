@@ -53,6 +53,38 @@ std::string plan_fingerprint(const std::vector<SystemRuntime>& systems) {
 
 }  // namespace
 
+Result<std::string> PassRun::due_full_plan() {
+  const std::string fingerprint = plan_fingerprint(e_.systems_);
+  auto last = e_.store_.get_cursor(kEngineCursor, kFullPlanStream);
+  if (!last.ok()) return std::move(last).error();
+  const auto record = nlohmann::json::parse(*last, nullptr, false);
+  if (record.is_object() && record.value("fingerprint", std::string()) == fingerprint) {
+    auto at = parse_instant(record.value("at", std::string()));
+    auto now = parse_instant(now_);
+    if (at.ok() && now.ok() && *at <= *now && *now - *at < kFullPlanEvery) return std::string();
+  }
+  return nlohmann::json{{"at", now_}, {"fingerprint", fingerprint}}.dump();
+}
+
+Status PassRun::choose_reads() {
+  read_whole_ = false;
+  const bool restricted_reads = !options_.pull_only.empty() || options_.feeds_only;
+  const bool leans_on_marks = options_.only_systems.empty() && options_.only_kinds.empty() &&
+                              !options_.dry_run && !options_.inspect && !options_.only_planned;
+  if (!restricted_reads || !leans_on_marks) return ok_status();
+  auto due = due_full_plan();
+  if (!due.ok()) return std::move(due).error();
+  read_whole_ = !due->empty();
+  if (read_whole_) e_.log_->info("hourly full plan: every system is read whole first");
+  return ok_status();
+}
+
+bool PassRun::pulls(const SystemRuntime& sys, EntityKind kind) const {
+  if (read_whole_) return true;
+  if (!options_.pull_only.empty() && !options_.pull_only.count(sys.name())) return false;
+  return !options_.feeds_only || !sys.connector->capabilities().listed_kinds.count(kind);
+}
+
 Status PassRun::choose_plan_scope() {
   auto marks = e_.store_.plan_marks();
   if (!marks.ok()) return std::move(marks).error();
@@ -61,21 +93,13 @@ Status PassRun::choose_plan_scope() {
   full_plan_.clear();
   clears_marks_ = options_.only_systems.empty() && options_.only_kinds.empty();
   if (!clears_marks_ || options_.dry_run || options_.inspect || options_.only_planned) return ok_status();
-  const std::string fingerprint = plan_fingerprint(e_.systems_);
-  auto last = e_.store_.get_cursor(kEngineCursor, kFullPlanStream);
-  if (!last.ok()) return std::move(last).error();
-  const auto record = nlohmann::json::parse(*last, nullptr, false);
-  bool recent = false;
-  if (record.is_object() && record.value("fingerprint", std::string()) == fingerprint) {
-    auto at = parse_instant(record.value("at", std::string()));
-    auto now = parse_instant(now_);
-    recent = at.ok() && now.ok() && *at <= *now && *now - *at < kFullPlanEvery;
-  }
-  if (recent) {
+  auto due = due_full_plan();
+  if (!due.ok()) return std::move(due).error();
+  if (due->empty()) {
     marks_only_ = true;
     if (auto st = load_pending(); !st.ok()) return st;
   } else {
-    full_plan_ = nlohmann::json{{"at", now_}, {"fingerprint", fingerprint}}.dump();
+    full_plan_ = std::move(*due);
   }
   return ok_status();
 }

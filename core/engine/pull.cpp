@@ -133,8 +133,7 @@ std::map<std::string, std::string> PassRun::owners(EntityKind kind) const {
 
 Status PassRun::pull_kind(EntityKind kind) {
   for (auto& sys : e_.systems_) {
-    if (!selected(sys) || sys.unavailable) continue;
-    if (!options_.pull_only.empty() && !options_.pull_only.count(sys.name())) continue;
+    if (!selected(sys) || sys.unavailable || !pulls(sys, kind)) continue;
     const auto* pol = sys.policy(kind);
     const auto* cap = sys.capability(kind);
     if (pol == nullptr || cap == nullptr || !pol->read || !cap->read) continue;

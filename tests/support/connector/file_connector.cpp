@@ -79,6 +79,10 @@ class FileConnector final : public Connector {
       caps_.kinds[*kind] = cap;
     }
     fail_writes_ = ctx.settings.value("fail_writes", 0);
+    // Like Nextcloud's users: no change feed, every read lists the kind whole.
+    for (const auto& k : ctx.settings.value("listed_kinds", nlohmann::json::array())) {
+      caps_.listed_kinds.insert(*parse_entity_kind(k.get<std::string>()));
+    }
     // Like Nextcloud (person) or Matrix (group): a create carries its memberships, which
     // then hold nothing but their two sides.
     const std::string fold = ctx.settings.value("fold_memberships", "");
@@ -95,7 +99,7 @@ class FileConnector final : public Connector {
     return ok_status();
   }
 
-  Result<ChangePage> changes(EntityKind kind, const std::string& cursor, std::chrono::milliseconds) override {
+  Result<ChangePage> changes(EntityKind kind, const std::string& given, std::chrono::milliseconds) override {
     auto s = fs_.load();
     if (s.value("down", false)) return make_error(ErrorKind::kTransient, "testfile: down");
     if (s.value("fail_reads", 0) > 0) {  // this many reads fail, each try counted
@@ -103,6 +107,8 @@ class FileConnector final : public Connector {
       fs_.save(s);
       return make_error(ErrorKind::kTransient, "testfile: injected read failure");
     }
+    const bool listed = caps_.listed_kinds.count(kind) > 0;
+    const std::string cursor = listed ? std::string() : given;
     const int since = cursor.empty() ? 0 : std::stoi(cursor);
     ChangePage page;
     page.full_listing = cursor.empty();
@@ -121,7 +127,7 @@ class FileConnector final : public Connector {
       rec.deleted = r["deleted"].get<bool>();
       page.records.push_back(std::move(rec));
     }
-    page.cursor = std::to_string(std::max(high, s["seq"].get<int>()));
+    page.cursor = listed ? std::string() : std::to_string(std::max(high, s["seq"].get<int>()));
     return page;
   }
 
@@ -268,6 +274,7 @@ ConnectorInfo file_connector_info() {
   info.spec.add(config::field_spec::string_list("kinds_supported").fallback(nlohmann::json::array({"person"})));
   info.spec.add(config::field_spec::integer("fail_writes").fallback(0));
   info.spec.add(config::field_spec::string("fold_memberships").fallback(""));
+  info.spec.add(config::field_spec::string_list("listed_kinds").fallback(nlohmann::json::array()));
   for (EntityKind k : kAllKinds) {
     KindCapabilities cap;
     cap.read = cap.create = cap.update = cap.remove = true;
