@@ -63,6 +63,16 @@ Status Stmt::run() {
   }
 }
 
+Result<std::vector<std::string>> Stmt::first_column() {
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    out.push_back(text(0));
+  }
+}
+
 std::int64_t Stmt::changes() const { return sqlite3_changes64(db_->handle()); }
 
 std::string Stmt::text(int column) const {

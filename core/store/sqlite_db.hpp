@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace coopsync::store::sqlite {
 
@@ -42,6 +43,8 @@ class Stmt {
   Result<bool> step();
   // Runs to completion, ignoring rows (INSERT/UPDATE/DELETE).
   Status run();
+  // Runs to completion, collecting the first column of every row as text.
+  Result<std::vector<std::string>> first_column();
   // Rows changed by the last run() (sqlite3_changes on this connection).
   std::int64_t changes() const;
   // Extended result code of the last failure (0 when none): SQLITE_CONSTRAINT_UNIQUE...

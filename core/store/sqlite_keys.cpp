@@ -23,6 +23,19 @@ Result<Snapshot> read_snapshot(const sqlite::Stmt& row, const std::string& path)
   return snap;
 }
 
+// Every remaining row of a statement selecting (entity_id, kind, fields, updated_at).
+Result<std::vector<Snapshot>> read_snapshots(sqlite::Stmt& stmt, const std::string& path) {
+  std::vector<Snapshot> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row.ok()) return std::move(row).error();
+    if (!*row) return out;
+    auto snap = read_snapshot(stmt, path);
+    if (!snap.ok()) return std::move(snap).error();
+    out.push_back(std::move(*snap));
+  }
+}
+
 }  // namespace
 
 // --- identity keys ------------------------------------------------------------------
@@ -111,15 +124,7 @@ Result<std::vector<Snapshot>> SqliteStore::snapshots_of(EntityKind kind) {
       "snapshots_of");
   if (!stmt.ok()) return std::move(stmt).error();
   stmt->bind(1, to_string(kind));
-  std::vector<Snapshot> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) return out;
-    auto snap = read_snapshot(*stmt, db_->path());
-    if (!snap.ok()) return std::move(snap).error();
-    out.push_back(std::move(*snap));
-  }
+  return read_snapshots(*stmt, db_->path());
 }
 
 Result<std::vector<Snapshot>> SqliteStore::snapshots_of(EntityKind kind, const std::string& after,
@@ -131,15 +136,7 @@ Result<std::vector<Snapshot>> SqliteStore::snapshots_of(EntityKind kind, const s
       "snapshots_of_page");
   if (!stmt.ok()) return std::move(stmt).error();
   stmt->bind(1, to_string(kind)).bind(2, after).bind(3, static_cast<std::int64_t>(limit));
-  std::vector<Snapshot> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) return out;
-    auto snap = read_snapshot(*stmt, db_->path());
-    if (!snap.ok()) return std::move(snap).error();
-    out.push_back(std::move(*snap));
-  }
+  return read_snapshots(*stmt, db_->path());
 }
 
 // --- planning marks (set by the schema's triggers) -------------------------------------
@@ -183,13 +180,7 @@ Result<std::vector<std::string>> SqliteStore::referencing_marked(EntityKind kind
   if (!stmt.ok()) return std::move(stmt).error();
   const std::string path = "$.\"" + ref_field + "\"";
   stmt->bind(1, to_string(kind)).bind(2, path);
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) return out;
-    out.push_back(stmt->text(0));
-  }
+  return stmt->first_column();
 }
 
 // --- cursors ------------------------------------------------------------------------

@@ -270,13 +270,7 @@ Result<std::vector<std::string>> SqliteStore::maybe_landed(const std::string& sy
       "maybe_landed");
   if (!stmt.ok()) return std::move(stmt).error();
   stmt->bind(1, system).bind(2, std::string(to_string(kind)));
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row.ok()) return std::move(row).error();
-    if (!*row) return out;
-    out.push_back(stmt->text(0));
-  }
+  return stmt->first_column();
 }
 
 }  // namespace coopsync::store
