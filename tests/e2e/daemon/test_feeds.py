@@ -9,16 +9,15 @@ the servers' state and the daemon's counters; every wait is bounded and polls a 
 (nothing asserts on time)."""
 import os
 import re
-import subprocess
 import sys
 import unittest
-import urllib.request
 
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
+from daemonkit import running_daemon  # noqa: E402
 from edits import nextcloud_edit_user, odoo_partner_id, odoo_write  # noqa: E402
-from harness import Cooperative, WAIT, binary_path, run_tests, wait_for  # noqa: E402
+from harness import Cooperative, run_tests, wait_for  # noqa: E402
 from seed import MATRIX_SERVER, build_seed  # noqa: E402
 import checks  # noqa: E402
 
@@ -41,7 +40,6 @@ class Feeds(unittest.TestCase):
     def test_polls_read_changes_only_and_a_webhook_reads_nextcloud_whole(self):
         seed = build_seed(members=8, communities=2, events=0, by_hand=0, registrations=False,
                           conflict=False)
-        alice, bob = seed["facts"]["members"][0], seed["facts"]["members"][1]
         with Cooperative(seed, log_level="info") as coop:
             self.assertEqual([n for n, ok, d in [checks.ran(coop.sync(), "first pass")]
                               if not ok], [])
@@ -50,83 +48,67 @@ class Feeds(unittest.TestCase):
             with open(coop.config_path, "w", encoding="utf-8") as f:
                 f.write(config)
 
-            port_file = os.path.join(coop.dir, "daemon.port")
-            log = open(os.path.join(coop.dir, "daemon.log"), "wb")
             env = dict(coop.env, COOPSYNC_E2E_WEBHOOK_SECRET=SECRET)
-            proc = subprocess.Popen([binary_path(), "daemon", "--config", coop.config_path,
-                                     "--port-file", port_file], env=env, cwd=coop.dir,
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            with running_daemon(coop, env) as daemon:
+                self.exercise(coop, seed, daemon)
 
-            def call(path, data=None, headers=None):
-                if proc.poll() is not None:
-                    raise AssertionError("daemon exited %d" % proc.returncode)
-                with open(port_file) as f:
-                    port = int(f.read().strip())
-                req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
-                                             headers=headers or {})
-                with urllib.request.urlopen(req, timeout=WAIT) as r:
-                    return r.status, r.read().decode()
+    def exercise(self, coop, seed, daemon):
+        alice, bob = seed["facts"]["members"][0], seed["facts"]["members"][1]
+        call = daemon.call
 
-            def counters():
-                try:
-                    _, text = call("/metrics")
-                except (OSError, ValueError):
-                    return {}
-                out = {}
-                for m in re.finditer(r'(?m)^(coopsync_\w+)(\{system="(\w+)"\})? (\S+)$', text):
-                    out[(m.group(1), m.group(3))] = float(m.group(4))
-                return out
-
-            def passes():
-                return counters().get(("coopsync_daemon_passes_total", None), 0)
-
-            def cloud_read():
-                return counters()[("coopsync_records_read_total", "cloud")]
-
-            def users():
-                return coop.state("nextcloud")["users"], coop.state("matrix")["users"]
-
-            def name_of(member):
-                nc, mx = users()
-                uid = member["email"].split("@")[0]
-                return (nc[uid]["displayname"],
-                        mx["@%s:%s" % (uid, MATRIX_SERVER)].get("displayname"))
-
+        def counters():
             try:
-                wait_for(lambda: passes() >= 1, "the daemon's first pass (a full read)")
-                listed = cloud_read()
-                self.assertGreaterEqual(listed, len(seed["facts"]["members"]),
-                                        "the first pass reads Nextcloud whole")
+                _, text = call("/metrics")
+            except (OSError, ValueError):
+                return {}
+            out = {}
+            for m in re.finditer(r'(?m)^(coopsync_\w+)(\{system="(\w+)"\})? (\S+)$', text):
+                out[(m.group(1), m.group(3))] = float(m.group(4))
+            return out
 
-                # Alice is renamed in Odoo; Bob renames himself in Nextcloud.
-                alice_name, bob_name = alice["name"] + " Renamed", "Bob by hand"
-                odoo_write(coop, "res.partner", [odoo_partner_id(coop, alice["email"])],
-                           {"name": alice_name})
-                nextcloud_edit_user(coop, bob["email"].split("@")[0], "displayname", bob_name)
-                wait_for(lambda: name_of(alice) == (alice_name, alice_name),
-                         "Alice's new name in Nextcloud and Matrix through Odoo's poll")
-                polled = passes()
-                wait_for(lambda: passes() >= polled + 3, "three more polls")
-                self.assertEqual(cloud_read(), listed, "the polls listed nothing of Nextcloud")
-                self.assertNotEqual(name_of(bob)[1], bob_name, "Bob's edit is not read yet")
+        def passes():
+            return counters().get(("coopsync_daemon_passes_total", None), 0)
 
-                status, _ = call("/webhook/cloud", data=b"{}",
-                                 headers={"X-Coopsync-Secret": SECRET})
-                self.assertEqual(status, 202)
-                wait_for(lambda: name_of(bob)[1] == bob_name,
-                         "Bob's name in Matrix after the webhook's full read of Nextcloud")
-                self.assertGreaterEqual(cloud_read(), listed + len(seed["facts"]["members"]))
-                odoo_name = [p["name"] for p in coop.state("odoo")["res.partner"]
-                             if p.get("email") == bob["email"]]
-                self.assertEqual(odoo_name, [bob_name])
-            finally:
-                proc.terminate()
-                try:
-                    self.assertEqual(proc.wait(timeout=WAIT), 0, "SIGTERM exits 0")
-                finally:
-                    if proc.poll() is None:
-                        proc.kill()
-                    log.close()
+        def cloud_read():
+            return counters()[("coopsync_records_read_total", "cloud")]
+
+        def users():
+            return coop.state("nextcloud")["users"], coop.state("matrix")["users"]
+
+        def name_of(member):
+            nc, mx = users()
+            uid = member["email"].split("@")[0]
+            return (nc[uid]["displayname"],
+                    mx["@%s:%s" % (uid, MATRIX_SERVER)].get("displayname"))
+
+        wait_for(lambda: passes() >= 1, "the daemon's first pass (a full read)")
+        listed = cloud_read()
+        self.assertGreaterEqual(listed, len(seed["facts"]["members"]),
+                                "the first pass reads Nextcloud whole")
+
+        # Alice is renamed in Odoo; Bob renames himself in Nextcloud.
+        alice_name, bob_name = alice["name"] + " Renamed", "Bob by hand"
+        odoo_write(coop, "res.partner", [odoo_partner_id(coop, alice["email"])],
+                   {"name": alice_name})
+        nextcloud_edit_user(coop, bob["email"].split("@")[0], "displayname", bob_name)
+        wait_for(lambda: name_of(alice) == (alice_name, alice_name),
+                 "Alice's new name in Nextcloud and Matrix through Odoo's poll")
+        polled = passes()
+        wait_for(lambda: passes() >= polled + 3, "three more polls")
+        self.assertEqual(cloud_read(), listed, "the polls listed nothing of Nextcloud")
+        self.assertNotEqual(name_of(bob)[1], bob_name, "Bob's edit is not read yet")
+
+        status, _ = call("/webhook/cloud", data=b"{}",
+                         headers={"X-Coopsync-Secret": SECRET})
+        self.assertEqual(status, 202)
+        wait_for(lambda: name_of(bob)[1] == bob_name,
+                 "Bob's name in Matrix after the webhook's full read of Nextcloud")
+        # The counters are added when the pass ends, which may be after its writes show.
+        wait_for(lambda: cloud_read() >= listed + len(seed["facts"]["members"]),
+                 "the webhook's pass counted as reading Nextcloud whole")
+        odoo_name = [p["name"] for p in coop.state("odoo")["res.partner"]
+                     if p.get("email") == bob["email"]]
+        self.assertEqual(odoo_name, [bob_name])
 
 
 if __name__ == "__main__":

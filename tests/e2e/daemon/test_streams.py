@@ -5,15 +5,14 @@ takes, because the stream woke the daemon, not a timer. Asserted on the servers'
 every wait is bounded and polls a condition (nothing asserts on time)."""
 import os
 import re
-import subprocess
 import sys
 import unittest
-import urllib.request
 
 E2E = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, E2E)
 
-from harness import Cooperative, WAIT, binary_path, run_tests, wait_for  # noqa: E402
+from daemonkit import running_daemon  # noqa: E402
+from harness import Cooperative, run_tests, wait_for  # noqa: E402
 from observe import summaries  # noqa: E402
 from seed import build_seed  # noqa: E402
 import checks  # noqa: E402
@@ -36,21 +35,10 @@ class Streams(unittest.TestCase):
             with open(coop.config_path, "w", encoding="utf-8") as f:
                 f.write(config)
 
-            port_file = os.path.join(coop.dir, "daemon.port")
-            log = open(os.path.join(coop.dir, "daemon.log"), "wb")
-            proc = subprocess.Popen([binary_path(), "daemon", "--config", coop.config_path,
-                                     "--port-file", port_file], env=coop.env, cwd=coop.dir,
-                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-            try:
+            with running_daemon(coop) as daemon:
                 def passes():
-                    if proc.poll() is not None:
-                        raise AssertionError("daemon exited %d" % proc.returncode)
                     try:
-                        with open(port_file) as f:
-                            port = int(f.read().strip())
-                        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                                    timeout=WAIT) as r:
-                            text = r.read().decode()
+                        _, text = daemon.call("/metrics")
                     except (OSError, ValueError):
                         return 0
                     m = re.search(r"(?m)^coopsync_daemon_passes_total (\d+)", text)
@@ -78,14 +66,6 @@ class Streams(unittest.TestCase):
                 after = summaries(coop)
                 self.assertNotIn(after["matrix"]["rooms"][room]["members"].get(mx),
                                  ("invite", "join"), "not invited back into the room")
-            finally:
-                proc.terminate()
-                try:
-                    self.assertEqual(proc.wait(timeout=WAIT), 0, "SIGTERM exits 0")
-                finally:
-                    if proc.poll() is None:
-                        proc.kill()
-                    log.close()
 
 
 if __name__ == "__main__":
