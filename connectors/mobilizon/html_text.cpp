@@ -2,7 +2,9 @@
 #include "core/util/ascii_case.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstring>
 #include <vector>
 
 namespace coopsync::mobilizon {
@@ -91,115 +93,216 @@ std::string attribute(std::string_view tag, std::string_view name) {
   return decode_entities(tag.substr(pos, end == std::string_view::npos ? std::string_view::npos : end - pos));
 }
 
-// Collapses runs of spaces inside lines, trims lines, keeps at most one blank line.
-std::string tidy(const std::string& raw) {
-  std::vector<std::string> lines;
-  std::string line;
-  auto flush = [&]() {
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    std::size_t start = 0;
-    while (start < line.size() && line[start] == ' ') ++start;
-    lines.push_back(line.substr(start));
-    line.clear();
-  };
-  for (char c : raw) {
-    if (c == '\n') {
-      flush();
-    } else if (c == ' ' || c == '\t' || c == '\r') {
-      if (!line.empty() && line.back() != ' ') line.push_back(' ');
-    } else {
-      line.push_back(c);
+// The next position at or after a point holding one of a few bytes (s.size() when none), for
+// points that only grow along s. The scans below copy runs of ordinary characters at once
+// instead of one push_back each (that per-character cost dominated long descriptions), and
+// find the runs' ends with memchr: vectorised, and outside the fuzzer's instrumentation. Each
+// byte's last answer is kept while it lies ahead, so one string costs O(length) per byte.
+class NextOf {
+ public:
+  // bytes: at most four.
+  NextOf(std::string_view s, std::string_view bytes)
+      : s_(s), bytes_(bytes.substr(0, std::min(bytes.size(), kMaxBytes))) {}
+
+  std::size_t from(std::size_t pos) {
+    if (pos < last_) known_.fill(false);  // not expected: search again rather than answer wrong
+    last_ = pos;
+    std::size_t best = s_.size();
+    for (std::size_t k = 0; k < bytes_.size(); ++k) {
+      if (!known_[k] || at_[k] < pos) {
+        const auto* hit = static_cast<const char*>(
+            pos < s_.size() ? std::memchr(s_.data() + pos, bytes_[k], s_.size() - pos) : nullptr);
+        at_[k] = hit == nullptr ? s_.size() : static_cast<std::size_t>(hit - s_.data());
+        known_[k] = true;
+      }
+      best = std::min(best, at_[k]);
     }
+    return best;
   }
-  flush();
+
+ private:
+  static constexpr std::size_t kMaxBytes = 4;
+  std::string_view s_;
+  std::string_view bytes_;
+  std::array<std::size_t, kMaxBytes> at_{};
+  std::array<bool, kMaxBytes> known_{};
+  std::size_t last_ = 0;
+};
+
+bool line_space(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+// Collapses runs of spaces inside lines, trims lines, keeps at most one blank line between
+// paragraphs and none around them. Lines are written straight into the result (one buffer
+// for the whole text: under AddressSanitizer every large temporary costs fresh pages).
+std::string tidy(std::string_view raw) {
   std::string out;
-  bool blank = true;  // drops leading blank lines
-  for (const auto& l : lines) {
-    if (l.empty()) {
-      if (!blank) out += "\n";
-      blank = true;
+  out.reserve(raw.size());
+  bool any_line = false;
+  bool blank_since = false;  // a blank line since the last line written
+  std::size_t pos = 0;
+  while (pos <= raw.size()) {
+    auto nl = raw.find('\n', pos);
+    if (nl == std::string_view::npos) nl = raw.size();
+    const std::string_view src = raw.substr(pos, nl - pos);
+    pos = nl + 1;
+    const std::size_t mark = out.size();
+    if (any_line) out += blank_since ? "\n\n" : "\n";
+    const std::size_t start = out.size();
+    NextOf spaces(src, " \t\r");
+    for (std::size_t k = 0; k < src.size();) {
+      if (line_space(src[k])) {
+        if (out.size() > start && out.back() != ' ') out.push_back(' ');
+        ++k;
+        continue;
+      }
+      const std::size_t e = spaces.from(k + 1);
+      out.append(src.substr(k, e - k));
+      k = e;
+    }
+    if (out.size() > start && out.back() == ' ') out.pop_back();
+    if (out.size() == start) {  // a blank line: no separator yet
+      out.resize(mark);
+      blank_since = any_line;
       continue;
     }
-    if (!out.empty() && out.back() != '\n') out += "\n";
-    out += l;
-    out += "\n";
-    blank = false;
+    any_line = true;
+    blank_since = false;
   }
-  // Now each paragraph ends with "\n" and paragraphs are separated by "\n".
-  while (!out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
-std::string escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
+void escape_into(std::string& out, std::string_view s) {
+  NextOf special(s, "&<>\"");
+  for (std::size_t k = 0; k < s.size();) {
+    const std::size_t e = special.from(k);
+    out.append(s.substr(k, e - k));
+    if (e == s.size()) break;
+    switch (s[e]) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      default: out += "&quot;"; break;
     }
+    k = e + 1;
   }
-  return out;
 }
 
-// Markers must close within this many characters: keeps inline_html linear on hostile input.
+// Markers must close within this many characters of where the search starts.
 constexpr std::size_t kInlineWindow = 2048;
 
-std::size_t find_near(std::string_view s, std::string_view what, std::size_t from) {
-  const auto window = s.substr(0, std::min(s.size(), from + kInlineWindow));
-  return window.find(what, from);
-}
+// The first occurrence of a marker at or after a position, for positions that only grow along
+// one line: a search starts where the previous answer no longer holds, so the scans of a line
+// cover it about once per marker, whatever the text (a window search from every '[' used to
+// examine up to 2,048 characters each time).
+class NextMarker {
+ public:
+  NextMarker(std::string_view s, std::string_view what, MarkdownScan* scan)
+      : s_(s), what_(what), scan_(scan) {}
+
+  // As s.substr(0, from + kInlineWindow).find(what, from): npos unless the marker ends in the
+  // window.
+  std::size_t near(std::size_t from) {
+    const std::size_t at = first_from(from);
+    return at != std::string_view::npos && at + what_.size() <= from + kInlineWindow
+               ? at
+               : std::string_view::npos;
+  }
+
+  std::size_t first_from(std::size_t from) {
+    // The answer for an earlier start still holds when it lies at or after this one.
+    if (!searched_ || from < last_from_ || (found_ != std::string_view::npos && found_ < from)) {
+      found_ = s_.find(what_, from);
+      if (scan_ != nullptr && from < s_.size()) {
+        scan_->chars_examined +=
+            found_ == std::string_view::npos ? s_.size() - from : found_ + what_.size() - from;
+      }
+      searched_ = true;
+    }
+    last_from_ = from;
+    return found_;
+  }
+
+ private:
+  std::string_view s_;
+  std::string_view what_;
+  MarkdownScan* scan_;
+  bool searched_ = false;
+  std::size_t last_from_ = 0;
+  std::size_t found_ = std::string_view::npos;
+};
 
 // Inline Markdown of one line: [t](u), **b**, *i*; the rest escaped.
-std::string inline_html(std::string_view s) {
-  std::string out;
+void inline_html(std::string& out, std::string_view s, MarkdownScan* scan) {
+  NextMarker open(s, "[", scan);
+  NextMarker label_end(s, "](", scan);
+  NextMarker url_end(s, ")", scan);
+  NextMarker strong(s, "**", scan);
+  NextMarker em(s, "*", scan);
+  NextOf marker_start(s, "[*");
   std::size_t i = 0;
   while (i < s.size()) {
+    if (s[i] != '[' && s[i] != '*') {
+      const std::size_t e = marker_start.from(i + 1);
+      escape_into(out, s.substr(i, e - i));
+      i = e;
+      continue;
+    }
     if (s[i] == '[') {
-      const auto close = find_near(s, "](", i);
-      const auto end = close == std::string_view::npos ? close : find_near(s, ")", close + 2);
+      const auto close = label_end.near(i);
+      const auto end = close == std::string_view::npos ? close : url_end.near(close + 2);
       if (close != std::string_view::npos && end != std::string_view::npos &&
-          s.substr(i + 1, close - i - 1).find('[') == std::string_view::npos) {
+          open.first_from(i + 1) >= close) {
         const auto url = s.substr(close + 2, end - close - 2);
-        if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0 || url.rfind("mailto:", 0) == 0) {
-          out += "<a href=\"" + escape(url) + "\">" + escape(s.substr(i + 1, close - i - 1)) + "</a>";
+        if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0 ||
+            url.rfind("mailto:", 0) == 0) {
+          out += "<a href=\"";
+          escape_into(out, url);
+          out += "\">";
+          escape_into(out, s.substr(i + 1, close - i - 1));
+          out += "</a>";
           i = end + 1;
           continue;
         }
       }
+      out += '[';
+      ++i;
+      continue;
     }
-    if (s.substr(i, 2) == "**") {
-      const auto end = find_near(s, "**", i + 2);
+    if (i + 1 < s.size() && s[i + 1] == '*') {
+      const auto end = strong.near(i + 2);
       if (end != std::string_view::npos && end > i + 2) {
-        out += "<strong>" + escape(s.substr(i + 2, end - i - 2)) + "</strong>";
+        out += "<strong>";
+        escape_into(out, s.substr(i + 2, end - i - 2));
+        out += "</strong>";
         i = end + 2;
         continue;
       }
     }
-    if (s[i] == '*' && i + 1 < s.size() && s[i + 1] != ' ') {
-      const auto end = find_near(s, "*", i + 1);
+    if (i + 1 < s.size() && s[i + 1] != ' ') {
+      const auto end = em.near(i + 1);
       if (end != std::string_view::npos && end > i + 1) {
-        out += "<em>" + escape(s.substr(i + 1, end - i - 1)) + "</em>";
+        out += "<em>";
+        escape_into(out, s.substr(i + 1, end - i - 1));
+        out += "</em>";
         i = end + 1;
         continue;
       }
     }
-    out += escape(s.substr(i, 1));
+    out += '*';
     ++i;
   }
-  return out;
 }
 
 }  // namespace
 
 std::string html_to_text(std::string_view html) {
   std::string raw;
+  raw.reserve(html.size());
   std::string link_href;
   std::size_t link_start = 0;
   bool in_link = false;
   bool skip = false;  // inside <script>/<style>
+  NextOf special(html, "<&\n");
   std::size_t i = 0;
   while (i < html.size()) {
     const char c = html[i];
@@ -249,8 +352,9 @@ std::string html_to_text(std::string_view html) {
       }
       continue;
     }
-    if (skip) {
-      ++i;
+    if (skip) {  // nothing but the next tag matters
+      const auto next = html.find('<', i);
+      i = next == std::string_view::npos ? html.size() : next;
       continue;
     }
     if (c == '&') {
@@ -259,58 +363,74 @@ std::string html_to_text(std::string_view html) {
         continue;
       }
     }
-    raw.push_back(c == '\n' ? ' ' : c);
-    ++i;
+    if (c == '\n') {
+      raw.push_back(' ');
+      ++i;
+      continue;
+    }
+    // A run of ordinary text (starting with a '&' that was no entity, perhaps).
+    const std::size_t e = special.from(i + 1);
+    raw.append(html.substr(i, e - i));
+    i = e;
   }
   // Non-breaking spaces read as spaces.
+  static constexpr std::string_view kNbsp = "\xC2\xA0";
+  auto at = raw.find(kNbsp);
+  if (at == std::string::npos) return tidy(raw);
   std::string spaced;
-  for (std::size_t k = 0; k < raw.size(); ++k) {
-    if (raw.compare(k, 2, "\xC2\xA0") == 0) {
-      spaced.push_back(' ');
-      ++k;
-    } else {
-      spaced.push_back(raw[k]);
-    }
+  spaced.reserve(raw.size());
+  std::size_t k = 0;
+  for (; at != std::string::npos; at = raw.find(kNbsp, k)) {
+    spaced.append(raw, k, at - k);
+    spaced.push_back(' ');
+    k = at + kNbsp.size();
   }
+  spaced.append(raw, k);
   return tidy(spaced);
 }
 
-std::string text_to_html(std::string_view text) {
+std::string text_to_html(std::string_view text, MarkdownScan* scan) {
   std::string out;
-  std::vector<std::string> paragraph;
+  out.reserve(text.size() + text.size() / 8 + 16);
+  std::vector<std::string_view> paragraph;
   auto flush = [&]() {
     if (paragraph.empty()) return;
     const bool list = std::all_of(paragraph.begin(), paragraph.end(),
-                                  [](const std::string& l) { return l.rfind("- ", 0) == 0; });
+                                  [](std::string_view l) { return l.rfind("- ", 0) == 0; });
     if (list) {
       out += "<ul>";
-      for (const auto& l : paragraph) out += "<li>" + inline_html(std::string_view(l).substr(2)) + "</li>";
+      for (const auto l : paragraph) {
+        out += "<li>";
+        inline_html(out, l.substr(2), scan);
+        out += "</li>";
+      }
       out += "</ul>";
     } else {
       out += "<p>";
       for (std::size_t k = 0; k < paragraph.size(); ++k) {
         if (k > 0) out += "<br/>";
-        out += inline_html(paragraph[k]);
+        inline_html(out, paragraph[k], scan);
       }
       out += "</p>";
     }
     paragraph.clear();
   };
-  std::string line;
-  auto end_line = [&]() {
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.pop_back();
-    std::size_t start = 0;
-    while (start < line.size() && (line[start] == ' ' || line[start] == '\t')) ++start;
-    line = line.substr(start);
-    if (line.empty()) flush();
-    else paragraph.push_back(line);
-    line.clear();
-  };
-  for (char c : text) {
-    if (c == '\n') end_line();
-    else line.push_back(c);
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) {
+      line.remove_suffix(1);
+    }
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    if (line.empty()) {
+      flush();
+    } else {
+      paragraph.push_back(line);
+    }
   }
-  end_line();
   flush();
   return out;
 }

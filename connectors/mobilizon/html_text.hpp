@@ -3,6 +3,7 @@
 // the other systems hold plain text with light Markdown. These conversions are stable on
 // their own output: text -> HTML -> (server linkifies #tags and URLs) -> text gives the
 // same text back, so an event does not ping-pong between systems.
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,10 @@ std::string html_to_text(std::string_view html);
 
 // Paragraphs (blank-line separated) -> <p>, single newlines -> <br>, **x** -> <strong>,
 // *x* -> <em>, [t](u) -> <a href="u">t</a>, "- " lines -> <ul><li>; everything else escaped.
-std::string text_to_html(std::string_view text);
+// scan, when given, adds the characters examined by the Markdown marker searches (tests bound it).
+struct MarkdownScan {
+  std::size_t chars_examined = 0;
+};
+std::string text_to_html(std::string_view text, MarkdownScan* scan = nullptr);
 
 }  // namespace coopsync::mobilizon

@@ -5,6 +5,7 @@
 #include <string>
 
 using coopsync::mobilizon::html_to_text;
+using coopsync::mobilizon::MarkdownScan;
 using coopsync::mobilizon::text_to_html;
 
 TEST_CASE("Mobilizon HTML descriptions read as plain text with light Markdown") {
@@ -48,4 +49,30 @@ TEST_CASE("text -> HTML -> text is stable, so descriptions do not ping-pong") {
                                  "**fort** et *léger*", "[lien](https://ex.coop/x)", "a < b && c > d"}) {
     CHECK(html_to_text(text_to_html(text)) == text);
   }
+}
+
+TEST_CASE("hostile Markdown costs work in proportion to its length, not to a search window") {
+  // A description is untrusted user text. Each '[' used to look up to 2,048 characters ahead for
+  // "](" and then for ")", so "[][][]..." examined ~2,000 characters per character written.
+  for (const std::string unit : {"[]", "[](", "[*]", "- [](", "[]**"}) {
+    std::string hostile;
+    while (hostile.size() < 40000) hostile += unit;
+    MarkdownScan scan;
+    const std::string html = text_to_html(hostile, &scan);
+    CHECK(html_to_text(html) == hostile);
+    INFO("unit " << unit << ": " << scan.chars_examined << " characters examined for "
+                 << hostile.size());
+    CHECK(scan.chars_examined > 0);  // the count is live
+    CHECK(scan.chars_examined <= 12 * hostile.size());
+  }
+}
+
+TEST_CASE("Markdown markers still close within their window, as before") {
+  const std::string far(3000, 'x');
+  CHECK(text_to_html("**" + far + "**") == "<p>**" + far + "**</p>");
+  CHECK(text_to_html("*a* [l](https://e.x/" + far + ")") ==
+        "<p><em>a</em> [l](https://e.x/" + far + ")</p>");
+  CHECK(text_to_html("[a[b](https://e.x) [c](https://e.x)") ==
+        "<p>[a<a href=\"https://e.x\">b</a> <a href=\"https://e.x\">c</a></p>");
+  CHECK(text_to_html("[a](b [c](https://e.x)") == "<p>[a](b <a href=\"https://e.x\">c</a></p>");
 }
