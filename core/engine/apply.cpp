@@ -2,6 +2,7 @@
 // wins), refs translated to the system's ids at the last moment (a membership waits for
 // its person's account), sent in batches, settled one by one: the link is committed right
 // after the remote write, in the same transaction that marks the entry done.
+#include "core/engine/apply_pipeline.hpp"
 #include "core/engine/backoff.hpp"
 #include "core/engine/fault_points.hpp"
 #include "core/engine/pass_run.hpp"
@@ -89,6 +90,7 @@ Status PassRun::apply_system(SystemRuntime& sys) {
   if (auto st = index_folds(fold, work); !st.ok()) return st;
   const std::size_t batch_size = static_cast<std::size_t>(std::max(1, sys.config->batch_size));
   std::vector<store::OutboxEntry> batch;
+  Pipeline pipeline(*this, sys);
   for (std::size_t from = 0; from < work.size() && !sys.unavailable; from += kApplyChunk) {
     std::vector<std::int64_t> ids;
     const std::size_t to = std::min(work.size(), from + kApplyChunk);
@@ -102,12 +104,14 @@ Status PassRun::apply_system(SystemRuntime& sys) {
       const bool last = i + 1 == chunk->size();
       if (batch.size() >= batch_size || last ||
           (*chunk)[i + 1].write.kind != batch.back().write.kind) {
-        if (auto st = apply_batch(sys, batch); !st.ok()) return st;
+        auto st = overlapping() ? pipeline.send(std::move(batch)) : apply_batch(sys, batch);
+        if (!st.ok()) return st;
         batch.clear();
         if (sys.unavailable) break;  // auth failure or outage: the rest waits for the next pass
       }
     }
   }
+  if (auto st = pipeline.drain(); !st.ok()) return st;
   folds_.clear();
   folded_done_.clear();
   return ok_status();
@@ -146,12 +150,24 @@ Status PassRun::index_folds(std::optional<EntityKind> fold,
 }
 
 Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>& batch, bool reread) {
-  auto& rep = report_.systems[sys.name()];
-  std::vector<Write> writes;
-  std::vector<const store::OutboxEntry*> sent;
-  std::vector<std::vector<const Fold*>> folded;  // per write: the memberships it carries
+  auto prepared = prepare_batch(sys, std::move(batch));
+  batch.clear();
+  if (!prepared.ok()) return std::move(prepared).error();
+  if (prepared->writes.empty()) return ok_status();
+  const auto results = sys.connector->apply(prepared->writes);
+  crash_point("after_remote_write");
+  Refused refused;
+  if (auto st = settle_batch(sys, *prepared, results, reread, refused); !st.ok()) return st;
+  if (refused.empty()) return ok_status();
+  return reread_after_conflicts(sys, refused.front().first->write.kind, refused);
+}
+
+Result<PassRun::Prepared> PassRun::prepare_batch(SystemRuntime& sys, std::vector<store::OutboxEntry> batch) {
+  Prepared p;
+  p.entries = std::move(batch);
   const auto fold = sys.connector->capabilities().fold_memberships_into;
-  for (auto& entry : batch) {
+  for (std::size_t index = 0; index < p.entries.size(); ++index) {
+    const auto& entry = p.entries[index];
     if (folded_done_.count(entry.id)) continue;  // written with its person's or group's create
     Write w = entry.write;
     auto link = e_.store_.link_of(w.entity_id, sys.name());
@@ -178,7 +194,7 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
         skip = *wanted;
       }
       if (skip) {
-        if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st;
+        if (auto st = e_.store_.mark_done(entry.id); !st.ok()) return st.error();
         continue;
       }
     }
@@ -210,30 +226,35 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
     std::vector<const Fold*> carried;
     if (fold && w.kind == *fold && w.op == WriteOp::kCreate) {
       auto st = fold_memberships(sys, w, carried);
-      if (!st.ok()) return st;
+      if (!st.ok()) return st.error();
     }
-    writes.push_back(std::move(w));
-    sent.push_back(&entry);
-    folded.push_back(std::move(carried));
+    p.writes.push_back(std::move(w));
+    p.sent.push_back(index);
+    p.folded.push_back(std::move(carried));
   }
-  if (writes.empty()) return ok_status();
-  auto results = sys.connector->apply(writes);
-  crash_point("after_remote_write");
+  return p;
+}
+
+Status PassRun::settle_batch(SystemRuntime& sys, const Prepared& p, const std::vector<WriteResult>& results,
+                             bool reread, Refused& refused) {
+  auto& rep = report_.systems[sys.name()];
+  const auto& writes = p.writes;
   if (results.size() != writes.size()) {
     return make_error(ErrorKind::kInternal, sys.name() + ": connector returned " + std::to_string(results.size()) +
                                                 " results for " + std::to_string(writes.size()) + " writes");
   }
   std::size_t transient = 0;
-  Refused refused;  // changed there since read: re-read and merged below, then sent again
   // The batch's links and outcomes commit together: one durable commit (an fsync) per batch
   // rather than per write. The remote writes are all done already, so a crash loses no more
   // than before (links not committed yet: the next pass reads those records and adopts them).
   auto settled = e_.store_.transaction([&]() -> Status {
     for (std::size_t i = 0; i < writes.size(); ++i) {
       const auto& r = results[i];
+      const auto& entry = p.entries[p.sent[i]];
       if (r.error) {
+        // Changed there since read: re-read and merged, then sent again (reread_after_conflicts).
         if (reread && r.error->kind == ErrorKind::kConflict && writes[i].op != WriteOp::kCreate) {
-          refused.emplace_back(sent[i], *r.error);
+          refused.emplace_back(&entry, *r.error);
           continue;
         }
         ++rep.failed;
@@ -242,21 +263,17 @@ Status PassRun::apply_batch(SystemRuntime& sys, std::vector<store::OutboxEntry>&
           sys.unavailable = *r.error;
           if (!rep.error) rep.error = *r.error;
         }
-        if (auto st = fail(sys, *sent[i], *r.error); !st.ok()) return st;
-        if (auto st = note_carried_tries(folded[i], 0, *r.error); !st.ok()) return st;
+        if (auto st = fail(sys, entry, *r.error); !st.ok()) return st;
+        if (auto st = note_carried_tries(p.folded[i], 0, *r.error); !st.ok()) return st;
         continue;
       }
-      if (auto st = settle(sys, *sent[i], writes[i], r); !st.ok()) return st;
-      if (auto st = settle_folded(sys, folded[i], r); !st.ok()) return st;
+      if (auto st = settle(sys, entry, writes[i], r); !st.ok()) return st;
+      if (auto st = settle_folded(sys, p.folded[i], r); !st.ok()) return st;
     }
     return ok_status();
   });
   if (!settled.ok()) return settled;
   crash_point("after_link_commit");
-  if (!refused.empty()) {
-    const EntityKind kind = refused.front().first->write.kind;
-    if (auto st = reread_after_conflicts(sys, kind, refused); !st.ok()) return st;
-  }
   if (options_.progress) {
     options_.progress(sys.name() + ": " + std::to_string(rep.writes()) + " written, " +
                       std::to_string(rep.failed) + " failed");

@@ -128,6 +128,29 @@ class PassRun {
   // re-read, merged and sent again once (conflict_reread.cpp); false for that second try.
   Status apply_batch(SystemRuntime& system, std::vector<store::OutboxEntry>& batch, bool reread = true);
   using Refused = std::vector<std::pair<const store::OutboxEntry*, Error>>;
+  struct Fold;
+  // A batch ready to send: refs translated, ops brought up to date with the links. Owns its
+  // entries (settling refers to them).
+  struct Prepared {
+    std::vector<store::OutboxEntry> entries;
+    std::vector<Write> writes;
+    std::vector<std::size_t> sent;                 // per write: its entry
+    std::vector<std::vector<const Fold*>> folded;  // per write: the memberships it carries
+  };
+  Result<Prepared> prepare_batch(SystemRuntime& system, std::vector<store::OutboxEntry> batch);
+  // Records the system's answers (links, outbox states, audit) in one transaction; writes
+  // refused as changed there since read go to `refused` when `reread`.
+  Status settle_batch(SystemRuntime& system, const Prepared& prepared,
+                      const std::vector<WriteResult>& results, bool reread, Refused& refused);
+  // Batches of one system, sent one at a time, the next one on its way while the last one's
+  // answers are settled (apply_pipeline.cpp).
+  class Pipeline;
+  // Whether a system's reads and writes may run on another thread while this one uses the
+  // store (the next page read while this one is stored, the next batch sent while the last
+  // one settles). Not inside a transaction held across the pass (dry run, a plan checked
+  // before it is stored): a connector's own store calls (StateStore, linked_version) would
+  // wait for that transaction, which waits for them.
+  bool overlapping() const { return !options_.dry_run && !options_.inspect; }
   Status reread_after_conflicts(SystemRuntime& system, EntityKind kind, const Refused& refused);
   Status settle(SystemRuntime& system, const store::OutboxEntry& entry, const Write& write,
                 const WriteResult& result);

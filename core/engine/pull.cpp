@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <set>
 
 namespace coopsync::engine {
@@ -188,9 +189,15 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
   } unpark{parked_};
   bool listing_complete = false;
   std::set<std::string> seen;
+  // The next page is read on another thread while this one is stored: the system's time
+  // and ours overlap. The connector is called from one thread at a time (the next read
+  // starts once this one has returned); its own store calls wait for the page's transaction.
+  const auto read_page = [&sys, kind, wait = options_.wait](const std::string& from, std::mt19937_64& rng) {
+    return with_read_retries(sys.config->retry, rng, [&] { return sys.connector->changes(kind, from, wait); });
+  };
+  std::future<Result<ChangePage>> ahead;
   for (int page_no = 0; page_no < 100000; ++page_no) {
-    auto page = with_read_retries(sys.config->retry, e_.rng_,
-                                  [&] { return sys.connector->changes(kind, position, options_.wait); });
+    auto page = ahead.valid() ? ahead.get() : read_page(position, e_.rng_);
     if (!page.ok()) {
       const Error& err = page.error();
       e_.log_->warn("{}: reading {} failed: {}", sys.name(), to_string(kind), err.describe());
@@ -200,6 +207,12 @@ Status PassRun::pull_system(SystemRuntime& sys, EntityKind kind) {
       return ok_status();  // other systems go on; this one's cursor stays where it was
     }
     crash_point("after_pull");
+    if (page->has_more && overlapping() && options_.wait.count() == 0) {
+      ahead = std::async(std::launch::async, [read_page, from = page->cursor, seed = e_.rng_()] {
+        std::mt19937_64 rng(seed);
+        return read_page(from, rng);
+      });
+    }
     auto st = e_.store_.transaction([&]() -> Status {
       for (auto& record : page->records) {
         record.kind = kind;
