@@ -5,6 +5,7 @@
 
 #include <spdlog/logger.h>
 
+#include <cmath>
 #include <iomanip>
 #include <unistd.h>
 
@@ -31,6 +32,9 @@ void print_report(const engine::PassReport& report, bool dry_run, bool json, std
     j["dead_letters"] = report.dead_letters;
     j["pending"] = report.pending;
     j["writes"] = report.total_writes();
+    for (const auto& [phase, secs] : report.seconds) {
+      j["seconds"][phase] = std::round(secs * 1000) / 1000;
+    }
     for (const auto& p : report.planned) {
       j["planned"].push_back({{"system", p.system}, {"op", to_string(p.write.op)}, {"kind", to_string(p.write.kind)},
                               {"entity", p.write.entity_id}, {"external_id", p.write.external_id},

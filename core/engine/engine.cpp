@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <tuple>
 
 namespace coopsync::engine {
@@ -52,6 +53,10 @@ Status PassRun::load_blocked() {
 }
 
 namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // One capacity for all systems: registered registrations of an event never exceed its
 // capacity. A seat once confirmed is kept (`_meta.seated`), so the count never jumps when
@@ -158,6 +163,7 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       run.report().systems[sys.name()].error = st.error();
     }
   }
+  auto phase_start = std::chrono::steady_clock::now();
   const auto pull_and_plan = [&]() -> Status {
     if (auto st = run.load_blocked(); !st.ok()) return st;
     if (auto st = run.choose_reads(); !st.ok()) return st;
@@ -171,6 +177,8 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
         if (auto st = settle_capacity(run, store_, config_.engine.when_full); !st.ok()) return st;
       }
     }
+    run.report().seconds["pull"] = seconds_since(phase_start);
+    phase_start = std::chrono::steady_clock::now();
     if (auto st = run.choose_plan_scope(); !st.ok()) return st;
     // Entries are stored a chunk at a time as they are planned and then let go (a first
     // sync plans tens of thousands); all of them are kept only to be shown (dry run, plan).
@@ -213,6 +221,7 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
     });
     if (!st.ok()) return st;
     crash_point("after_outbox_write");
+    run.report().seconds["plan"] = seconds_since(phase_start);
     return ok_status();
   };
 
@@ -238,9 +247,13 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
     if (options.apply) {
       for (auto& sys : systems_) {
         if (!run.selected(sys)) continue;
+        phase_start = std::chrono::steady_clock::now();
         if (auto st = run.apply_system(sys); !st.ok()) return std::move(st).error();
+        run.report().seconds["apply " + sys.name()] = seconds_since(phase_start);
       }
+      phase_start = std::chrono::steady_clock::now();
       if (auto st = run.settle_apply_marks(); !st.ok()) return std::move(st).error();
+      run.report().seconds["replan"] = seconds_since(phase_start);
     }
   }
   if (auto st = count_after(store_, systems_, run.report()); !st.ok()) return std::move(st).error();

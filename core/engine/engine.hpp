@@ -100,6 +100,9 @@ struct PassReport {
   std::size_t dead_letters = 0;      // dead after the pass (all systems)
   std::size_t pending = 0;           // pending outbox entries after the pass
   std::vector<PlannedWrite> planned; // dry run: what would be written
+  // Wall time of the pass's phases: "pull", "plan", "apply <system>", "replan" (where a
+  // slow pass spends its time, for `sync --json` and the benchmark).
+  std::map<std::string, double> seconds;
   std::size_t total_writes() const;
   bool unreachable() const;          // some system failed check() or auth
 };

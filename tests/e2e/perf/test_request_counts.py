@@ -52,6 +52,12 @@ class RequestCounts(unittest.TestCase):
             init = self.counts(cl, marks)
             self.assertEqual((first.json or {}).get("writes"), 2 * N + 2 * N + G + G,
                              "accounts, memberships and groups in both systems")
+            # Where the pass spent its time, per phase and per system written to.
+            phases = (first.json or {}).get("seconds", {})
+            self.assertEqual(sorted(k for k in phases if not k.startswith("apply ")),
+                             ["plan", "pull", "replan"], phases)
+            self.assertIn("apply chat", phases)
+            self.assertTrue(all(v >= 0 for v in phases.values()), phases)
             for system, lookups in PER_MEMBER_LOOKUPS.items():
                 for route in lookups:
                     self.assertEqual(init[system].get(route, 0), 0,
