@@ -151,6 +151,11 @@ Result<std::string> build_ics(const std::string& uid, const Fields& fields,
   if (auto s = str_field(fields, field::kOnlineUrl); !s.empty()) {
     icalcomponent_add_property(ev, icalproperty_new_url(s.c_str()));
   }
+  if (auto s = str_field(fields, field::kGroup); !s.empty()) {
+    icalproperty* group = icalproperty_new_x(s.c_str());
+    icalproperty_set_x_name(group, kGroupProperty);
+    icalcomponent_add_property(ev, group);
+  }
   if (auto s = str_field(fields, field::kStatus); !s.empty()) {
     icalproperty_status st = s == "cancelled"   ? ICAL_STATUS_CANCELLED
                              : s == "tentative" ? ICAL_STATUS_TENTATIVE
@@ -293,6 +298,14 @@ Result<ParsedEvent> parse_ics(std::string_view ics, const std::string& what,
       const auto secs = icaltime_as_timet_with_zone(t, zone);
       out.last_modified = format_instant(Instant(std::chrono::seconds(secs)));
     }
+  }
+  for (icalproperty* x = icalcomponent_get_first_property(ev, ICAL_X_PROPERTY); x != nullptr;
+       x = icalcomponent_get_next_property(ev, ICAL_X_PROPERTY)) {
+    const char* name = icalproperty_get_x_name(x);
+    if (name == nullptr || std::string_view(name) != kGroupProperty) continue;
+    const char* value = icalproperty_get_x(x);
+    out.written_for_group = value == nullptr ? "" : value;
+    break;
   }
   for (const char* k : {field::kDescription, field::kLocation, field::kOnlineUrl}) {
     if (f[k].get_ref<const std::string&>().empty()) f[k] = nullptr;

@@ -22,9 +22,16 @@ struct ParsedEvent {
   // the engine's "newest wins" policy. coopsync writes none, so an echo of its own write
   // carries none either.
   std::string last_modified;
+  // X-COOPSYNC-GROUP: the group whose calendar coopsync wrote this object for ("" when
+  // coopsync did not write it). A person's client keeps it when copying the event into
+  // another calendar, so a copy says where it came from (events.cpp).
+  std::string written_for_group;
 };
 
+inline constexpr const char* kGroupProperty = "X-COOPSYNC-GROUP";
+
 // `default_zone` applies to events without a zone in `fields` ("timezone" absent or null).
+// A "group" in `fields` is written as X-COOPSYNC-GROUP.
 Result<std::string> build_ics(const std::string& uid, const Fields& fields,
                               const std::string& default_zone);
 

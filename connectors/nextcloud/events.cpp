@@ -154,6 +154,17 @@ Result<ChangePage> NextcloudConnector::event_changes(const std::string& cursor) 
             warn("skipping " + obj.href + ": " + ev.error().message);
             continue;
           }
+          if (!ev->written_for_group.empty() && ev->written_for_group != *gid) {
+            auto original = original_of_copy(ev->written_for_group, ev->uid);
+            if (!original) return std::move(original).error();
+            if (*original) {
+              warn("not importing " + *gid + "/" + last_segment(obj.href) + ": a copy of " +
+                   **original + " (same UID " + ev->uid + ") made in another calendar by " +
+                   "hand; the event stays in " + ev->written_for_group + "'s calendar. Delete " +
+                   "the copy, or give it a new UID to make it an event of its own");
+              continue;
+            }
+          }
           ExternalRecord r;
           r.kind = EntityKind::kEvent;
           r.external_id = *gid + "/" + last_segment(obj.href);
@@ -240,6 +251,26 @@ Result<WriteResult> NextcloudConnector::adopt_by_uid(const std::string& calendar
     r.version = back->etag;
   }
   return r;
+}
+
+// An object coopsync wrote for group `group` (X-COOPSYNC-GROUP), read in another group's
+// calendar: a person's client copied it there, UID and all (Nextcloud and Radicale keep UIDs
+// unique per calendar only). While that group's calendar still holds the UID, it is a copy
+// of that event: read as an event of its own, it became a second entity, created again in
+// every other system. It is left out of the listing, untouched (coopsync never writes to it:
+// nothing links it), and the original stays the event. Once the original is gone (the copy
+// was a move in two steps), the object is read as any other. Returns the original's id.
+Result<std::optional<std::string>> NextcloudConnector::original_of_copy(
+    const std::string& group, const std::string& uid) {
+  auto cal = calendar_href(group);
+  if (!cal) return std::move(cal).error();
+  auto found = cal_.find_by_uid(*cal, uid);
+  if (!found) {
+    if (found.error().kind == ErrorKind::kNotFound) return std::optional<std::string>();
+    return std::move(found).error();  // unknown yet: retried with the whole read
+  }
+  if (found->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(group + "/" + last_segment(found->front().href));
 }
 
 WriteResult NextcloudConnector::apply_event(const Write& w) {

@@ -58,6 +58,8 @@ class NextcloudConnector : public Connector {
   Status ensure_calendar_share(const std::string& href, const std::string& gid);
   WriteResult apply_event(const Write& w);
   Result<WriteResult> put_event(const Write& w, const std::string& gid, bool create);
+  Result<std::optional<std::string>> original_of_copy(const std::string& group,
+                                                      const std::string& uid);
   Result<WriteResult> adopt_by_uid(const std::string& calendar, const std::string& gid,
                                    const std::string& uid, const std::string& href);
 

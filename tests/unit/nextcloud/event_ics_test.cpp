@@ -126,3 +126,33 @@ TEST_CASE("hostile iCalendar input is a typed error") {
     if (!ev.ok()) CHECK(ev.error().kind == ErrorKind::kInvalidInput);
   }
 }
+
+TEST_CASE("the group an event is written for travels with it as X-COOPSYNC-GROUP") {
+  // A person's client keeps X- properties when it copies the event into another calendar:
+  // that is how a copy is told from an event of the calendar's own group (events.cpp).
+  Fields f{{"title", "Fair"}, {"start", "2026-03-28"}, {"end", "2026-03-28"}, {"all_day", true},
+           {"group", "lyon"}};
+  auto ics = build_ics("evt-7", f, "Europe/Paris");
+  REQUIRE(ics.ok());
+  CHECK(ics->find("X-COOPSYNC-GROUP:lyon\r\n") != std::string::npos);
+  auto back = parse_ics(*ics, "test", "Europe/Paris");
+  REQUIRE(back.ok());
+  CHECK(back->written_for_group == "lyon");
+  CHECK_FALSE(back->fields.contains("group"));  // the calendar says the group, not the object
+  f.erase("group");
+  auto plain = build_ics("evt-8", f, "Europe/Paris");
+  REQUIRE(plain.ok());
+  CHECK(plain->find("X-COOPSYNC") == std::string::npos);
+  const std::string by_hand =
+      "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hand//EN\r\nBEGIN:VEVENT\r\nUID:h-1\r\n"
+      "DTSTART;VALUE=DATE:20260328\r\nX-OTHER:x\r\nX-COOPSYNC-GROUP:nantes\r\nEND:VEVENT\r\n"
+      "END:VCALENDAR\r\n";
+  auto hand = parse_ics(by_hand, "test", "Europe/Paris");
+  REQUIRE(hand.ok());
+  CHECK(hand->written_for_group == "nantes");
+  const std::string unstamped_ics =
+      by_hand.substr(0, by_hand.find("X-COOPSYNC")) + "END:VEVENT\r\nEND:VCALENDAR\r\n";
+  auto unstamped = parse_ics(unstamped_ics, "test", "Europe/Paris");
+  REQUIRE(unstamped.ok());
+  CHECK(unstamped->written_for_group.empty());
+}
