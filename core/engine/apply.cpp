@@ -8,6 +8,7 @@
 #include "core/engine/pass_run.hpp"
 
 #include <algorithm>
+#include <set>
 #include <unordered_map>
 
 namespace coopsync::engine {
@@ -88,6 +89,7 @@ Status PassRun::apply_system(SystemRuntime& sys) {
     return kind_rank(a->kind, fold) < kind_rank(b->kind, fold);
   });
   if (auto st = index_folds(fold, work); !st.ok()) return st;
+  if (auto st = list_before_creating(sys, work); !st.ok()) return st;
   const std::size_t batch_size = static_cast<std::size_t>(std::max(1, sys.config->batch_size));
   std::vector<store::OutboxEntry> batch;
   Pipeline pipeline(*this, sys);
@@ -114,6 +116,47 @@ Status PassRun::apply_system(SystemRuntime& sys) {
   if (auto st = pipeline.drain(); !st.ok()) return st;
   folds_.clear();
   folded_done_.clear();
+  return ok_status();
+}
+
+// A kind the system only lists whole (no change feed: Matrix's accounts, Nextcloud's users)
+// and that this pass did not read (a daemon's feed pass) is read now when something is to be
+// created there: what was made there by hand since the last listing is then joined to its
+// entity rather than doubled (Synapse 1.67 cannot look an account up by email; its admin
+// API would move the email onto the new account).
+Status PassRun::list_before_creating(SystemRuntime& sys, std::vector<const store::OutboxRef*>& work) {
+  for (EntityKind kind : sys.connector->capabilities().listed_kinds) {
+    if (listed_.count({sys.name(), kind}) || unread_.count({sys.name(), kind})) continue;
+    const auto* pol = sys.policy(kind);
+    const auto* cap = sys.capability(kind);
+    if (pol == nullptr || cap == nullptr || !pol->read || !cap->read) continue;
+    std::set<std::int64_t> creates;  // entries of entities not linked there
+    for (const auto* r : work) {
+      if (r->kind != kind) continue;
+      auto link = e_.store_.link_of(r->entity_id, sys.name());
+      if (!link.ok()) return std::move(link).error();
+      if (!link->has_value()) creates.insert(r->id);
+    }
+    if (creates.empty()) continue;
+    e_.log_->info("{}: reading its {} listing before creating there", sys.name(), to_string(kind));
+    if (auto st = pull_system(sys, kind); !st.ok()) return st;
+    // A create whose entity the listing joined to a record there was planned without that
+    // record: it is dropped, and the entity (marked by its new link) planned again from the
+    // merged state, as a full pass would have planned it.
+    std::vector<const store::OutboxRef*> kept;
+    for (const auto* r : work) {
+      if (creates.count(r->id)) {
+        auto link = e_.store_.link_of(r->entity_id, sys.name());
+        if (!link.ok()) return std::move(link).error();
+        if (link->has_value()) {
+          if (auto st = e_.store_.drop_outbox_entry(r->id); !st.ok()) return st;
+          continue;
+        }
+      }
+      kept.push_back(r);
+    }
+    work = std::move(kept);
+  }
   return ok_status();
 }
 

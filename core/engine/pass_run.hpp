@@ -165,6 +165,7 @@ class PassRun {
   std::set<std::int64_t> folded_done_;  // their outbox entries, settled so
   Status index_folds(std::optional<EntityKind> fold,
                      const std::vector<const store::OutboxRef*>& work);
+  Status list_before_creating(SystemRuntime& system, std::vector<const store::OutboxRef*>& work);
   // Adds to a create the memberships it can carry (their other side linked here already).
   Status fold_memberships(SystemRuntime& system, Write& write, std::vector<const Fold*>& carried);
   // Settles, like a write of their own, the memberships a create wrote with it.

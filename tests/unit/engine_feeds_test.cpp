@@ -65,6 +65,47 @@ TEST_CASE("a pass of one system's feed writes to the others without listing them
   CHECK(h.pass().total_writes() == 0);
 }
 
+TEST_CASE("a feed pass reads a listing it skipped before creating there: no second account") {
+  // The cloud cannot look a person up by email (as Synapse 1.67): only its listing finds an
+  // account made there by hand.
+  EngineHarness h;
+  h.cloud_extra = "    listed_kinds: [person]\n";
+  h.erp.add(EntityKind::kPerson, feeds_ana());
+  h.pass();  // the first pass reads everything (and makes the full plan)
+  auto s = h.cloud.load();
+  s["no_email_lookup"] = true;
+  h.cloud.save(s);
+  nlohmann::json bea = {{"given_name", "Béatrice"}, {"family_name", "Roy"}, {"email", "bea.roy@coop.example"},
+                        {"active", true}};
+  nlohmann::json by_hand = bea;
+  by_hand["display_name"] = "Béa R.";  // her own spelling
+  h.cloud.add(EntityKind::kPerson, by_hand);
+  h.erp.add(EntityKind::kPerson, bea);  // she joins in the ERP, after the account was made
+
+  auto feed = h.pass(feeds_of("erp"));
+  CHECK(feed.systems["cloud"].created == 0);
+  CHECK(feed.systems["cloud"].read == 2);  // its listing, read because a create was due
+  CHECK(h.cloud.live(EntityKind::kPerson).size() == 2);  // Ana and Béa's own account
+  // Her account is planned again from the merged state: the name she gave there stays.
+  h.pass(feeds_of("erp"));
+  CHECK(h.cloud.live(EntityKind::kPerson).size() == 2);
+  bool found = false;
+  const auto accounts = h.cloud.live(EntityKind::kPerson);
+  for (const auto& [id, p] : accounts.items()) {
+    if (p["email"] == "bea.roy@coop.example") {
+      found = true;
+      CHECK(p["display_name"] == "Béa R.");
+    }
+  }
+  CHECK(found);
+  CHECK(h.pass().total_writes() == 0);
+
+  // Nothing to create: a feed pass does not read the listing.
+  const auto erp_people = h.erp.live(EntityKind::kPerson);
+  h.erp.edit(EntityKind::kPerson, erp_people.begin().key(), {{"phone", "06 11 22 33 44"}});
+  CHECK(h.pass(feeds_of("erp")).systems["cloud"].read == 0);
+}
+
 TEST_CASE("the pass that makes the hourly full plan reads every system whole first") {
   EngineHarness h;
   h.cloud_extra = "    listed_kinds: [person]\n";
