@@ -166,8 +166,9 @@ ConnectorInfo nextcloud_info() {
     options.system = ctx.name;
     auto http = ctx.make_http ? ctx.make_http(options) : http::make_curl_client(options);
     if (!http) return make_error(ErrorKind::kInternal, "nextcloud: no HTTP client");
-    return ConnectorPtr(std::make_unique<NextcloudConnector>(std::move(*settings), std::move(http),
-                                                             ctx.logger));
+    auto connector = std::make_unique<NextcloudConnector>(std::move(*settings), std::move(http), ctx.logger);
+    connector->set_linked_version(ctx.linked_version);
+    return ConnectorPtr(std::move(connector));
   };
   return info;
 }

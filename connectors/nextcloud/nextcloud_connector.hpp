@@ -32,8 +32,13 @@ class NextcloudConnector : public Connector {
 
   // Requests sent so far (benchmarks, tests).
   std::size_t requests_made() const;
+  // The store's view of what is linked (ConnectorContext::linked_version): an event object
+  // linked to an entity is ours, wherever it was first written, never a hand-made copy.
+  using LinkedVersion = std::function<std::optional<std::string>(EntityKind, const std::string&)>;
+  void set_linked_version(LinkedVersion linked) { linked_version_ = std::move(linked); }
 
  private:
+  LinkedVersion linked_version_;
   // people.cpp
   Result<ChangePage> person_changes(const std::string& cursor);
   Result<std::vector<ExternalRecord>> find_people(const Fields& keys);

@@ -121,7 +121,8 @@ void copy_scenario(Connector& conn, CalBackend& be) {
   auto talk = apply_one(conn, make_write(EntityKind::kEvent, WriteOp::kCreate,
                                          event_fields("Talk", "lyon"), "", "evt-talk"));
   REQUIRE_MESSAGE(!talk.error.has_value(), error_text(talk.error));
-  REQUIRE(in_nantes("PUT", "evt-talk.ics", be.raw("GET", "evt-talk.ics").body, kIcs).status == 201);
+  const std::string talk_body = be.raw("GET", "evt-talk.ics").body;
+  REQUIRE(in_nantes("PUT", "evt-talk.ics", talk_body, kIcs).status == 201);
   read_events(conn, cursor);
   auto moved = apply_one(conn, make_write(EntityKind::kEvent, WriteOp::kUpdate,
                                           event_fields("Talk", "nantes"), talk.external_id,
@@ -130,6 +131,20 @@ void copy_scenario(Connector& conn, CalBackend& be) {
   CHECK(moved.external_id == "nantes/evt-talk.ics");
   CHECK(moved.adopted);
   CHECK(be.raw("GET", "evt-talk.ics").status == 404);
+  // Its old object back in Lyon (as if the move's delete had failed): the adopted object is
+  // linked, so it is the event, read in Nantes, not left out as a copy of Lyon's (a full
+  // listing would then take the linked event for gone).
+  REQUIRE(be.raw("PUT", "evt-talk.ics", talk_body, kIcs).status == 201);
+  auto* nc = dynamic_cast<nextcloud::NextcloudConnector*>(&conn);
+  REQUIRE(nc != nullptr);
+  nc->set_linked_version([&](EntityKind k, const std::string& id) -> std::optional<std::string> {
+    if (k == EntityKind::kEvent && id == moved.external_id) return moved.version;
+    return std::nullopt;
+  });
+  std::string whole;
+  CHECK(by_id(read_events(conn, whole), "nantes/evt-talk.ics") != nullptr);
+  nc->set_linked_version(nullptr);
+  REQUIRE(be.raw("DELETE", "evt-talk.ics").status / 100 == 2);
   auto rewritten = apply_one(conn, make_write(EntityKind::kEvent, WriteOp::kUpdate,
                                               event_fields("Talk", "nantes"), moved.external_id,
                                               "evt-talk", moved.version));
