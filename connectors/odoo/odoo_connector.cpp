@@ -13,19 +13,10 @@ namespace {
 const std::string kPartner = "res.partner";
 const std::string kEvent = "event.event";
 const std::string kRegistration = "event.registration";
-const char* kEpoch = "1970-01-01 00:00:00";
 
 std::string write_date_of(const Value& row) {
   const Value* w = row.find("write_date");
   return w && w->as_string() ? *w->as_string() : std::string();
-}
-
-// `seconds` before an Odoo datetime, not before the epoch.
-std::string seconds_before(const std::string& odoo, int seconds) {
-  auto t = parse_instant(odoo);
-  if (!t) return odoo;
-  const auto earlier = *t - std::chrono::seconds(seconds);
-  return earlier.time_since_epoch().count() <= 0 ? kEpoch : format_odoo_datetime(earlier);
 }
 
 std::vector<std::string> with_write_date(std::vector<std::string> fields) {
@@ -52,54 +43,6 @@ Capabilities odoo_capabilities() {
   c.kinds[EntityKind::kRegistration] = {true, true, true, true, true, {field::kPerson, field::kEvent, field::kStatus},
                                         {field::kPerson, field::kEvent}};
   return c;
-}
-
-std::string Cursor::encode() const {
-  nlohmann::json j;
-  if (full) {
-    j = {{"full", true}, {"after", after}, {"start", start}};
-  } else {
-    j = {{"since", since}};
-    if (!second.empty()) {
-      j["write_date"] = second;
-      j["ids"] = seen;
-    }
-  }
-  if (!settled.empty()) j["settled"] = settled;
-  return j.dump();
-}
-
-Result<Cursor> Cursor::decode(const std::string& text) {
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  Cursor c;
-  try {
-    if (j.is_object() && j.contains("settled")) {
-      c.settled = j.at("settled").get<std::string>();
-      if (!odoo_next_second(c.settled)) c.settled.clear();  // unreadable: as if unknown
-    }
-    if (j.is_object() && j.value("full", false)) {
-      c.full = true;
-      c.after = j.at("after").get<std::int64_t>();
-      c.start = j.at("start").get<std::string>();
-      return c;
-    }
-    if (j.is_object() && j.contains("since")) {
-      c.since = j.at("since").get<std::string>();
-      if (j.contains("write_date")) {
-        c.second = j.at("write_date").get<std::string>();
-        c.seen = j.at("ids").get<std::vector<std::int64_t>>();
-      }
-      if (odoo_next_second(c.since) && (c.second.empty() || odoo_next_second(c.second))) return c;
-    } else if (j.is_object() && j.contains("write_date")) {
-      // Stored before the overlap: the newest second read and its ids. Read that second
-      // again (and the overlap before it) rather than trust the ids.
-      c.since = j.at("write_date").get<std::string>();
-      j.at("ids").get<std::vector<std::int64_t>>();
-      if (odoo_next_second(c.since)) return c;
-    }
-  } catch (const nlohmann::json::exception&) {
-  }
-  return make_error(ErrorKind::kInvalidInput, "odoo: unreadable cursor '" + text.substr(0, 80) + "'");
 }
 
 OdooConnector::OdooConnector(Settings settings, http::HttpClientPtr http)
@@ -218,14 +161,18 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     if (!newest) return std::move(newest).error();
     c.full = true;
     c.settled = before;
-    c.start = newest->empty() ? kEpoch : write_date_of(newest->front());
-    if (c.start.empty()) c.start = kEpoch;
+    c.start = newest->empty() ? kOdooEpoch : write_date_of(newest->front());
+    if (c.start.empty()) c.start = kOdooEpoch;
   } else {
     auto decoded = Cursor::decode(cursor_text);
     if (!decoded) return std::move(decoded).error();
     c = std::move(*decoded);
   }
   const int page = s_.page_size;
+  // The records of seconds before this one, read now, cannot change again in their second
+  // (no transaction begun in it is still open, the overlap being its longest life).
+  const std::string closed =
+      before.empty() ? std::string() : odoo_seconds_before(before, s_.cursor_overlap_seconds);
   FeedPage out;
   if (c.full) {
     auto rows = session_.search_read(f.model, concat(f.scope, {leaf("id", ">", Value(c.after))}), f.fields,
@@ -237,6 +184,8 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     out.page.has_more = static_cast<int>(out.rows.size()) == page;
     Cursor next;
     next.settled = c.settled;
+    next.read = std::move(c.read);
+    for (const auto& r : out.rows) next.remember(*r.find("id")->as_int(), write_date_of(r), closed);
     if (out.page.has_more) {
       next.full = true;
       next.after = *out.rows.back().find("id")->as_int();
@@ -244,6 +193,11 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     } else {
       next.since = c.start;
     }
+    // Only what the first incremental pass can read again is worth remembering.
+    Cursor first_pass;
+    first_pass.since = c.start;
+    first_pass.settled = c.settled;
+    next.tidy(first_pass.window_start(s_.cursor_overlap_seconds));
     out.page.cursor = next.encode();
     return out;
   }
@@ -253,18 +207,15 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     // before the newest second it read. With it: whatever was written after `since`, and
     // what a transaction still open when it began could have written (from the overlap
     // before its start on) -- nothing older, however many records share `since`.
-    std::string from = seconds_before(c.since, s_.cursor_overlap_seconds);
-    if (!c.settled.empty()) {
-      from = std::min(odoo_next_second(c.since).value_or(c.since),
-                      seconds_before(c.settled, s_.cursor_overlap_seconds));
-    }
+    const std::string from = c.window_start(s_.cursor_overlap_seconds);
     c.settled = before;
-    domain = {leaf("write_date", ">=", Value(from))};
+    domain = concat({leaf("write_date", ">=", Value(from))}, c.unread_terms(from));
   } else {
     // The next page of this pass: strictly after what it read, at second precision.
-    domain = {leaf("write_date", ">=", Value(c.second)), Value("|"),
-              leaf("write_date", ">=", Value(*odoo_next_second(c.second))),
-              leaf("id", "not in", Value(ids_value(c.seen)))};
+    domain = concat({leaf("write_date", ">=", Value(c.second)), Value("|"),
+                     leaf("write_date", ">=", Value(*odoo_next_second(c.second))),
+                     leaf("id", "not in", Value(ids_value(c.seen)))},
+                    c.unread_terms(c.second));
   }
   auto rows = session_.search_read(f.model, domain, f.fields, {0, page, "write_date asc, id asc", false});
   if (!rows) return std::move(rows).error();
@@ -285,6 +236,7 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
       next.seen.clear();
     }
     next.seen.push_back(*r.find("id")->as_int());
+    next.remember(*r.find("id")->as_int(), w, closed);
   }
   out.page.has_more = static_cast<int>(out.rows.size()) == page;
   if (!out.page.has_more) {
@@ -293,6 +245,12 @@ Result<OdooConnector::FeedPage> OdooConnector::feed(const Feed& f, const std::st
     next.since = std::max(next.since, next.second);
     next.second.clear();
     next.seen.clear();
+    next.tidy(next.window_start(s_.cursor_overlap_seconds));
+  } else {
+    // This pass's next pages read from `second` on, the next pass from its window.
+    Cursor ended = next;
+    ended.since = std::max(next.since, next.second);
+    next.tidy(std::min(next.second, ended.window_start(s_.cursor_overlap_seconds)));
   }
   out.page.cursor = next.encode();
   return out;

@@ -20,6 +20,10 @@
 // than the overlap was already closed when the pass read it, so the next pass starts after
 // `since` rather than before it when `since` is that old: an idle database (or a bulk import
 // that wrote thousands of records in the same second) is not read again and again.
+// Within the window, records already read after their second was closed are left out of
+// the query (Cursor::read, feed_cursor.hpp): a bulk import just before a pass is not read
+// again in full by the next one.
+#include "connectors/odoo/feed_cursor.hpp"
 #include "connectors/odoo/mapping.hpp"
 #include "connectors/odoo/meetings.hpp"
 #include "connectors/odoo/session.hpp"
@@ -34,22 +38,6 @@
 namespace coopsync::odoo {
 
 Capabilities odoo_capabilities();
-
-struct Cursor {
-  bool full = false;          // in the full listing phase
-  std::int64_t after = 0;     // full listing: last id listed
-  std::string start;          // full listing: newest write_date when it began
-  std::string since;          // incremental: newest write_date second read by earlier passes
-  std::string second;         // within a pass: newest second read so far ("" = pass not begun)
-  std::vector<std::int64_t> seen;  // within a pass: ids already listed in that second
-  std::string settled;        // server time before the pass's first query ("" = unknown)
-  // {"full", "after", "start"} or {"since"[, "write_date", "ids"]}, each with "settled"
-  // when known. The form stored before
-  // the overlap, {"write_date", "ids"} alone, decodes as since = write_date: read again
-  // from that second.
-  std::string encode() const;
-  static Result<Cursor> decode(const std::string& text);
-};
 
 class OdooConnector final : public Connector {
  public:

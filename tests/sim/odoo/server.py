@@ -27,7 +27,11 @@ the current state):
     "records": {                        # created in order, as the admin; "id" optional
       "res.partner.category": [{"id": 1, "name": "Membre"}],
       "res.partner": [{"name": "Alice", "email": "a@x.org", "category_id": [[6, 0, [1]]]}]
-    }
+    },
+    "writes": {"res.partner": [{"id": 7, "name": "Alicia"}]},  # then these, as the admin
+    "began_at": "2026-11-21 11:59:59"   # records and writes of this seed are one transaction
+                                        # that began then and commits now: a late commit,
+                                        # its write_date older than what was read before
   }
 Built-in state, as in a fresh database without demo data: company 1 "My Company" (partner
 1), partners 2 OdooBot (archived), 3 Administrator, 4 Public user (archived), 5 Default
@@ -177,6 +181,8 @@ class OdooSim(SimApp):
             uid = self._seed_user(u)
             created.setdefault("res.users", []).append(uid)
         env = Env(self.db, 2, user={"admin": True})
+        if data.get("began_at"):
+            env.now = self.db.parse_ts(data["began_at"])
         for model, rows in (data.get("records") or {}).items():
             for row in rows:
                 row = dict(row)
@@ -186,6 +192,10 @@ class OdooSim(SimApp):
                     if self.db.next_id[model] != rid:
                         raise ValueError("seed: %s id %d already used" % (model, rid))
                 created.setdefault(model, []).extend(env.create(model, [row]))
+        for model, rows in (data.get("writes") or {}).items():
+            for row in rows:
+                row = dict(row)
+                env.write(model, [row.pop("id")], row)
         return {"ok": True, "created": created}
 
     def _seed_user(self, u):
