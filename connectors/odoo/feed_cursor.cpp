@@ -76,7 +76,18 @@ void Cursor::tidy(const std::string& from) {
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   }
-  while (remembered() > kMaxRemembered) read.erase(read.begin());
+  // Over the cap: forget from the oldest seconds on (any part of the memory is sound to
+  // forget: those records are read again), a whole second or, last, part of one.
+  std::size_t excess = remembered() - std::min(remembered(), kMaxRemembered);
+  while (excess > 0) {
+    auto& ids = read.begin()->second;
+    if (ids.size() > excess) {
+      ids.resize(ids.size() - excess);
+      break;
+    }
+    excess -= ids.size();
+    read.erase(read.begin());
+  }
 }
 
 std::size_t Cursor::remembered() const {

@@ -14,7 +14,7 @@
 // record written again (new write_date), committed late (an id not read in that second) or
 // read before its second closed (not remembered) is read again. Remembered pairs are
 // dropped once their second is older than the window, and beyond kMaxRemembered ids (the
-// request carries them) the oldest seconds are dropped: the fallback is the full re-read.
+// request carries them) the oldest are dropped: the fallback is the full re-read.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -53,8 +53,8 @@ struct Cursor {
   // Remember `id` read at `write_date` (second precision), read when `closed` was the first
   // second not yet closed; ignored unless write_date < closed.
   void remember(std::int64_t id, const std::string& write_date, const std::string& closed);
-  // Sort and deduplicate, drop seconds before `from`, then the oldest seconds beyond
-  // kMaxRemembered ids.
+  // Sort and deduplicate, drop seconds before `from`, then the oldest ids beyond
+  // kMaxRemembered (whole seconds first).
   void tidy(const std::string& from);
   std::size_t remembered() const;
   // Domain terms (to AND with the rest) leaving out the remembered pairs of seconds >= from.

@@ -44,15 +44,29 @@ TEST_CASE("tidy keeps the seconds a later pass can read, sorted, within the cap"
   c.tidy("2026-11-21 11:59:59");
   CHECK(c.read == std::map<std::string, Ids>{{"2026-11-21 12:00:00", {1, 3, 9}}});
   CHECK(c.remembered() == 3);
-  // Beyond the cap the oldest seconds go (what is not remembered is read again).
+  // Beyond the cap the oldest go (what is not remembered is read again).
   Cursor big;
   for (std::int64_t i = 1; i <= static_cast<std::int64_t>(kMaxRemembered); ++i) {
     big.read["2026-11-21 12:00:00"].push_back(i);
   }
   big.read["2026-11-21 12:00:01"] = {1};
   big.tidy(kOdooEpoch);
-  CHECK(big.read.size() == 1);
-  CHECK(big.read.count("2026-11-21 12:00:01") == 1);
+  CHECK(big.remembered() == kMaxRemembered);
+  CHECK(big.read["2026-11-21 12:00:01"] == Ids{1});
+  CHECK(big.read["2026-11-21 12:00:00"].size() == kMaxRemembered - 1);
+  // A single second bigger than the cap keeps as many as the cap allows.
+  Cursor one;
+  for (std::int64_t i = 1; i <= static_cast<std::int64_t>(kMaxRemembered) + 5; ++i) {
+    one.read["2026-11-21 12:00:00"].push_back(i);
+  }
+  one.tidy(kOdooEpoch);
+  CHECK(one.remembered() == kMaxRemembered);
+  CHECK(encode_id_runs(one.read["2026-11-21 12:00:00"]) == "1-" + std::to_string(kMaxRemembered));
+  // Under the cap nothing goes.
+  Cursor small;
+  small.read["2026-11-21 12:00:00"] = {1, 2};
+  small.tidy(kOdooEpoch);
+  CHECK(small.remembered() == 2);
 }
 
 TEST_CASE("the window starts after since, or the overlap before settled when earlier") {
