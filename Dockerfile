@@ -47,7 +47,7 @@ RUN set -eu; \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       ca-certificates tzdata \
       libcurl4 libexpat1 libical3 libyaml-cpp0.7 libspdlog1.10 libfmt9 libsqlite3-0 \
-      libdate-tz3 libphonenumber8 libssl3; \
+      libdate-tz3 libphonenumber8 libssl3 libjemalloc2; \
     rm -rf /var/lib/apt/lists/*; \
     groupadd --system coopsync; \
     useradd --system --gid coopsync --home-dir /var/lib/coopsync --shell /usr/sbin/nologin coopsync; \
