@@ -154,9 +154,11 @@ Result<ChangePage> NextcloudConnector::event_changes(const std::string& cursor) 
             warn("skipping " + obj.href + ": " + ev.error().message);
             continue;
           }
-          const bool linked =
-              linked_version_ && linked_version_(EntityKind::kEvent, *gid + "/" + last_segment(obj.href));
-          if (!linked && !ev->written_for_group.empty() && ev->written_for_group != *gid) {
+          // Asked of the store only for an object written for another group, not every one read.
+          const auto linked = [&] {
+            return linked_version_ && linked_version_(EntityKind::kEvent, *gid + "/" + last_segment(obj.href));
+          };
+          if (!ev->written_for_group.empty() && ev->written_for_group != *gid && !linked()) {
             auto original = original_of_copy(ev->written_for_group, ev->uid);
             if (!original) return std::move(original).error();
             if (*original) {

@@ -13,6 +13,12 @@
 
 namespace coopsync::engine {
 
+bool whole_batch_failed_transiently(const std::vector<WriteResult>& results) {
+  return results.size() > 1 && std::all_of(results.begin(), results.end(), [](const WriteResult& r) {
+           return r.error && (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited);
+         });
+}
+
 namespace {
 // Persons, then groups, then what joins them. When the system's person creates carry their
 // memberships (Capabilities::fold_memberships_into), groups come first so they are there
@@ -286,7 +292,6 @@ Status PassRun::settle_batch(SystemRuntime& sys, const Prepared& p, const std::v
     return make_error(ErrorKind::kInternal, sys.name() + ": connector returned " + std::to_string(results.size()) +
                                                 " results for " + std::to_string(writes.size()) + " writes");
   }
-  std::size_t transient = 0;
   // The batch's links and outcomes commit together: one durable commit (an fsync) per batch
   // rather than per write. The remote writes are all done already, so a crash loses no more
   // than before (links not committed yet: the next pass reads those records and adopts them).
@@ -301,7 +306,6 @@ Status PassRun::settle_batch(SystemRuntime& sys, const Prepared& p, const std::v
           continue;
         }
         ++rep.failed;
-        if (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited) ++transient;
         if (r.error->kind == ErrorKind::kAuth) {
           sys.unavailable = *r.error;
           if (!rep.error) rep.error = *r.error;
@@ -323,7 +327,7 @@ Status PassRun::settle_batch(SystemRuntime& sys, const Prepared& p, const std::v
   }
   // The whole batch failed transiently: the system is down or throttling. Stop for this
   // pass rather than hammer it; entries keep their backoff schedule.
-  if (transient == writes.size() && writes.size() > 1) {
+  if (whole_batch_failed_transiently(results)) {
     sys.unavailable = make_error(ErrorKind::kTransient, sys.name() + ": every write of a batch failed; pausing until the next pass");
   }
   return ok_status();

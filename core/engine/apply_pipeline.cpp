@@ -15,13 +15,10 @@ bool refers_to_own_kind(EntityKind kind) {
 // Answers after which the system gets no further batch in this pass (settle_batch marks it
 // unavailable): an auth failure, or a batch that failed transiently as a whole.
 bool stops_the_system(const std::vector<WriteResult>& results) {
-  std::size_t transient = 0;
-  for (const auto& r : results) {
-    if (!r.error) continue;
-    if (r.error->kind == ErrorKind::kAuth) return true;
-    if (r.error->kind == ErrorKind::kTransient || r.error->kind == ErrorKind::kRateLimited) ++transient;
-  }
-  return results.size() > 1 && transient == results.size();
+  const bool auth = std::any_of(results.begin(), results.end(), [](const WriteResult& r) {
+    return r.error && r.error->kind == ErrorKind::kAuth;
+  });
+  return auth || whole_batch_failed_transiently(results);
 }
 }  // namespace
 

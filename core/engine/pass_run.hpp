@@ -205,6 +205,10 @@ class PassRun {
 std::vector<std::pair<std::string, std::string>> identity_keys(
     EntityKind kind, const Fields& fields, const std::vector<std::string>& rules);
 
+// Every write of a batch (more than one) failed transiently: the system is down or
+// throttling, and gets no further batch in this pass (apply.cpp).
+bool whole_batch_failed_transiently(const std::vector<WriteResult>& results);
+
 // Time of now as canonical ISO-8601 UTC.
 std::string now_iso();
 
