@@ -7,9 +7,14 @@
 namespace coopsync::engine {
 
 namespace {
-bool refers_to_own_kind(EntityKind kind) {
+// Batches of such a kind are sent one after the other, each settled before the next is
+// prepared: a group's parent is linked by an earlier batch; and two entities may join the
+// same pair over time (a member back in a room she left), so a later batch's removal by
+// pair, or its op, depends on what the earlier one wrote for the other entity.
+bool settles_before_next(EntityKind kind) {
   const auto refs = ref_fields(kind);
-  return std::any_of(refs.begin(), refs.end(), [&](const RefField& r) { return r.target == kind; });
+  const bool own = std::any_of(refs.begin(), refs.end(), [&](const RefField& r) { return r.target == kind; });
+  return own || refs.size() >= 2;
 }
 
 // Answers after which the system gets no further batch in this pass (settle_batch marks it
@@ -50,7 +55,7 @@ Status PassRun::Pipeline::land(Flight& flight, Flight* in_air) {
 Status PassRun::Pipeline::send(std::vector<store::OutboxEntry> batch) {
   if (batch.empty()) return ok_status();
   const EntityKind kind = batch.front().write.kind;
-  if (flying_ && (flying_->kind != kind || refers_to_own_kind(kind))) {
+  if (flying_ && (flying_->kind != kind || settles_before_next(kind))) {
     if (auto st = drain(); !st.ok()) return st;
   }
   if (sys_.unavailable) return ok_status();

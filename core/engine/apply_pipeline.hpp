@@ -8,9 +8,11 @@
 // sent from another thread while this one settles the last, it takes about the larger.
 // The system still sees one batch at a time, in the same order.
 //
-// Batches overlap only within a kind whose writes refer to no entity of their own kind: the
-// next batch is prepared (its refs translated to the system's ids) before the last one is
-// settled, so it must not need a link that settling creates (a group's parent). Kinds are
+// Batches overlap only within a kind whose writes refer to no entity of their own kind and
+// do not join two entities: the next batch is prepared (its refs translated to the system's
+// ids, its op brought up to date with the links) before the last one is settled, so it must
+// not need a link that settling creates (a group's parent), nor act on a pair an earlier
+// batch wrote for another entity (memberships, registrations: a member back in a room). Kinds are
 // applied in order (persons, groups, then what joins them), and a change of kind waits for
 // the batch in flight to settle first.
 //
