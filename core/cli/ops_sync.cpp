@@ -1,5 +1,6 @@
 #include "core/cli/ops.hpp"
 
+#include "core/http/request_observer.hpp"
 #include "core/model/normalize.hpp"
 #include "core/store/lease_holder.hpp"
 
@@ -34,6 +35,9 @@ void print_report(const engine::PassReport& report, bool dry_run, bool json, std
     j["writes"] = report.total_writes();
     for (const auto& [phase, secs] : report.seconds) {
       j["seconds"][phase] = std::round(secs * 1000) / 1000;
+    }
+    for (const auto& [system, t] : report.http) {
+      j["http"][system] = {{"requests", t.requests}, {"seconds", std::round(t.seconds * 1000) / 1000}};
     }
     for (const auto& p : report.planned) {
       j["planned"].push_back({{"system", p.system}, {"op", to_string(p.write.op)}, {"kind", to_string(p.write.kind)},
@@ -122,8 +126,23 @@ int run_sync(Context& ctx, const SyncArgs& args, std::ostream& out, std::ostream
       ctx.log->info("progress: {}", what);
     }
   };
+  // Requests and the seconds spent waiting on each system (`--json`): with the phases'
+  // seconds, whether a slow pass waited on a system or on itself.
+  std::map<std::string, std::pair<std::size_t, double>> http_tally;
+  if (ctx.json) {
+    http::set_request_observer([&http_tally](const std::string& system, const std::string&, int,
+                                             std::chrono::microseconds elapsed) {
+      auto& t = http_tally[system];  // the observer is called under a lock
+      ++t.first;
+      t.second += static_cast<double>(elapsed.count()) / 1e6;
+    });
+  }
   engine::Engine eng(ctx.config, *ctx.store, std::move(live->runtimes), ctx.log);
   auto report = eng.run_pass(options);
+  http::set_request_observer(nullptr);
+  if (report.ok()) {
+    for (const auto& [system, t] : http_tally) report->http[system] = {t.first, t.second};
+  }
   if (tty) err << "\r\033[K" << std::flush;
   (void)ctx.store->release_lease("pass", holder);
   if (!report.ok()) {

@@ -103,6 +103,13 @@ struct PassReport {
   // Wall time of the pass's phases: "pull", "plan", "apply <system>", "replan" (where a
   // slow pass spends its time, for `sync --json` and the benchmark).
   std::map<std::string, double> seconds;
+  // Per system: HTTP requests made and the seconds spent waiting for their answers (summed
+  // over threads, so it can exceed a phase's wall time). Filled by `sync --json`.
+  struct HttpTally {
+    std::size_t requests = 0;
+    double seconds = 0;
+  };
+  std::map<std::string, HttpTally> http;
   std::size_t total_writes() const;
   bool unreachable() const;          // some system failed check() or auth
 };
