@@ -126,6 +126,11 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& path) 
   if (!header.ok()) return std::move(header).error();
   if (auto info = sqlite::check_header(path, *header); !info.ok()) return std::move(info).error();
 
+  // SQLite counts every allocation under a global mutex by default (for
+  // sqlite3_memory_used, which coopsync never asks): a few percent of a pass's CPU. Must
+  // precede SQLite's initialisation; a later call is refused harmlessly (SQLITE_MISUSE).
+  static const int memstatus_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)memstatus_off;
   sqlite3* handle = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &handle,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <thread>
+
 using namespace coopsync;
 using namespace coopsync::engine;
 
@@ -135,4 +137,14 @@ TEST_CASE("an echo of our own write changes nothing") {
   auto out = c.run();
   CHECK(out.changes.empty());
   CHECK(out.disputes.empty());
+}
+
+TEST_CASE("field hashes are the first 64 bits of SHA-256, the same on every thread") {
+  // Links store these: a changed function would make every linked field look edited.
+  CHECK(hash_text("abc") == "ba7816bf8f01cfea");
+  CHECK(hash_text("") == "e3b0c44298fc1c14");
+  CHECK(hash_value("+33600000001") == hash_text("\"+33600000001\""));
+  std::string other_thread;
+  std::thread([&] { other_thread = hash_text("abc"); }).join();
+  CHECK(other_thread == "ba7816bf8f01cfea");
 }

@@ -21,6 +21,22 @@ TEST_CASE("phones become E.164 with the configured default region") {
   CHECK_FALSE(normalize_phone("not a phone", "FR"));
 }
 
+TEST_CASE("a number already in E.164 normalises to itself, whatever the region (known or not)") {
+  // normalize_phone remembers the numbers it wrote and returns them as they are: that holds
+  // only because E.164 is a fixed point, checked here for numbers seen and not seen before.
+  for (const char* raw : {"06 12 34 56 78", "06 11 22 33 44", "+39 06 6982 1234", "030 1234567"}) {
+    const auto once = normalize_phone(raw, raw[0] == '+' ? "FR" : (raw[1] == '3' ? "DE" : "FR"));
+    REQUIRE(once);
+    for (const char* region : {"FR", "DE", "IT", "US", ""}) {
+      CHECK(normalize_phone(*once, region) == *once);
+      CHECK(normalize_phone("  " + *once + " ", region) == *once);
+    }
+  }
+  CHECK(normalize_phone("+390669821234", "US") == "+390669821234");  // Italy keeps its 0
+  CHECK_FALSE(normalize_phone("+3361234", "FR"));  // too short: never written, never known
+  CHECK_FALSE(normalize_phone("+33612345678x", "FR") == std::optional<std::string>("+33612345678x"));
+}
+
 TEST_CASE("normalize_fields keeps invalid values rather than losing them") {
   Fields f = {{"email", " Bob@X.Example"}, {"phone", "06 12 34 56 78"}, {"display_name", "Bob"}};
   normalize_fields(EntityKind::kPerson, f, "FR");
