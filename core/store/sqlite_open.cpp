@@ -190,11 +190,17 @@ Status SqliteStore::transaction(const std::function<Status()>& body) {
   std::lock_guard lock(mutex_);
   const bool outer = depth_ == 0;
   const std::string savepoint = "coopsync_sp" + std::to_string(depth_);
+  // Prepared once and kept (a pass opens a savepoint per settled write: parsing the
+  // statement each time was a visible share of its CPU).
+  const auto run = [this](const std::string& sql, const char* op) -> Status {
+    auto stmt = db_->prepare(sql.c_str(), op);
+    if (!stmt.ok()) return std::move(stmt).error();
+    return stmt->run();
+  };
   if (outer) {
-    if (auto st = db_->exec("BEGIN IMMEDIATE", "begin transaction"); !st.ok()) return st;
+    if (auto st = run("BEGIN IMMEDIATE", "begin transaction"); !st.ok()) return st;
   } else {
-    std::string sql = "SAVEPOINT " + savepoint;
-    if (auto st = db_->exec(sql.c_str(), "savepoint"); !st.ok()) return st;
+    if (auto st = run("SAVEPOINT " + savepoint, "savepoint"); !st.ok()) return st;
   }
   ++depth_;
   Status result = ok_status();
@@ -213,8 +219,7 @@ Status SqliteStore::transaction(const std::function<Status()>& body) {
   if (sqlite3_get_autocommit(db_->handle()) != 0) {
     return db_->error("commit", SQLITE_ABORT, "the transaction was rolled back by SQLite");
   }
-  Status end = outer ? db_->exec("COMMIT", "commit")
-                     : db_->exec(("RELEASE " + savepoint).c_str(), "release savepoint");
+  Status end = outer ? run("COMMIT", "commit") : run("RELEASE " + savepoint, "release savepoint");
   if (!end.ok()) (void)rollback(outer, savepoint);
   return end;
 }
