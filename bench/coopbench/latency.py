@@ -166,7 +166,7 @@ class Daemon:
         self.proc = None
         return {"exit": code, "wall_s": round(wall, 3),
                 "cpu_s": round(ru.ru_utime + ru.ru_stime, 3),
-                "peak_rss_mib": round(ru.ru_maxrss / 1024.0, 1)}
+                "peak_rss_mib": round(ru.peak_kib / 1024.0, 1)}
 
 
 def prepare_leavers(cluster, people, count):
