@@ -81,6 +81,10 @@ def table(res):
                             fmt(sum(f["calls"].values()))))
         lines.append("  coopsync / floor: %s   (outcome identical: %s)"
                      % (fmt(init.get("ratio_to_floor")), init.get("outcome_matches_floor")))
+        if len(init.get("pairs") or []) > 1:
+            lines.append("  fastest of each shown; every pair (coopsync s / floor s): " + ", ".join(
+                "%s / %s" % (fmt(p["coopsync_wall_s"]), fmt(p["floor_wall_s"]))
+                for p in init["pairs"]))
     for ph_name in ("initial", "noop"):
         req = res[ph_name]["coopsync"].get("requests")
         if req:
