@@ -33,7 +33,7 @@ def peak_rss_kib(pid):
     """The process's own peak RSS so far (VmHWM), or None once it is gone. Not wait4's
     ru_maxrss: Linux carries the pre-exec high-water mark over execve, so a child forked
     from this Python process reports at least this process's size (95 MiB after reading a
-    10,000-member outcome, for a no-op pass that peaked at 44)."""
+    10,000-member outcome, for a no-op pass that peaked at 52.7)."""
     try:
         with open("/proc/%d/status" % pid, encoding="ascii", errors="replace") as f:
             for line in f:
