@@ -44,6 +44,10 @@ class BenchSmoke(unittest.TestCase):
         self.assertTrue(number(init["floor"]["wall_s"]) and init["floor"]["wall_s"] > 0)
         self.assertEqual(init["floor"]["calls"]["nextcloud"], 5 + 50)   # groups + users
         self.assertTrue(number(init["ratio_to_floor"]))
+        # --pairs (2 by default): the ratio is the fastest run of each side
+        self.assertEqual(len(init["pairs"]), 2)
+        self.assertEqual(init["coopsync"]["wall_s"], min(p["coopsync_wall_s"] for p in init["pairs"]))
+        self.assertEqual(init["floor"]["wall_s"], min(p["floor_wall_s"] for p in init["pairs"]))
         # --routes: per-route counts from the access logs add up to the requests counted
         for system, n in init["coopsync"]["requests"].items():
             self.assertEqual(sum(init["coopsync"]["routes"][system].values()), n, system)
