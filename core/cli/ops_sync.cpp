@@ -128,21 +128,19 @@ int run_sync(Context& ctx, const SyncArgs& args, std::ostream& out, std::ostream
   };
   // Requests and the seconds spent waiting on each system (`--json`): with the phases'
   // seconds, whether a slow pass waited on a system or on itself.
-  std::map<std::string, std::pair<std::size_t, double>> http_tally;
+  std::map<std::string, engine::PassReport::HttpTally> http_tally;
   if (ctx.json) {
     http::set_request_observer([&http_tally](const std::string& system, const std::string&, int,
                                              std::chrono::microseconds elapsed) {
       auto& t = http_tally[system];  // the observer is called under a lock
-      ++t.first;
-      t.second += static_cast<double>(elapsed.count()) / 1e6;
+      ++t.requests;
+      t.seconds += static_cast<double>(elapsed.count()) / 1e6;
     });
   }
   engine::Engine eng(ctx.config, *ctx.store, std::move(live->runtimes), ctx.log);
   auto report = eng.run_pass(options);
   http::set_request_observer(nullptr);
-  if (report.ok()) {
-    for (const auto& [system, t] : http_tally) report->http[system] = {t.first, t.second};
-  }
+  if (report.ok()) report->http = std::move(http_tally);
   if (tty) err << "\r\033[K" << std::flush;
   (void)ctx.store->release_lease("pass", holder);
   if (!report.ok()) {

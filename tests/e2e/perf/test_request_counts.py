@@ -58,6 +58,12 @@ class RequestCounts(unittest.TestCase):
                              ["plan", "pull", "replan"], phases)
             self.assertIn("apply chat", phases)
             self.assertTrue(all(v >= 0 for v in phases.values()), phases)
+            # ...and the requests it made to each system, as the simulators counted them.
+            http = (first.json or {}).get("http", {})
+            for system, sim in (("odoo", "odoo"), ("cloud", "nextcloud"), ("chat", "matrix")):
+                self.assertEqual(http.get(system, {}).get("requests"), sum(init[sim].values()),
+                                 (system, http))
+                self.assertGreater(http[system]["seconds"], 0, (system, http))
             for system, lookups in PER_MEMBER_LOOKUPS.items():
                 for route in lookups:
                     self.assertEqual(init[system].get(route, 0), 0,
