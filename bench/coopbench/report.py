@@ -86,6 +86,12 @@ def table(res):
                 "%s / %s" % (fmt(p["coopsync_wall_s"]), fmt(p["floor_wall_s"]))
                 for p in init["pairs"]))
     for ph_name in ("initial", "noop"):
+        ph = res[ph_name]["coopsync"]
+        if ph.get("store_s") is not None:
+            lines.append("  %s: %s s in %s calls into the store (SQLite), %s of wall"
+                         % (ph_name, fmt(ph["store_s"]), fmt(ph["store_calls"]),
+                            fmt(round(ph["store_s"] / ph["wall_s"], 3) if ph["wall_s"] else None)))
+    for ph_name in ("initial", "noop"):
         req = res[ph_name]["coopsync"].get("requests")
         if req:
             lines.append("  %s requests per system: %s" % (ph_name, ", ".join(

@@ -39,6 +39,7 @@ void print_report(const engine::PassReport& report, bool dry_run, bool json, std
     for (const auto& [system, t] : report.http) {
       j["http"][system] = {{"requests", t.requests}, {"seconds", std::round(t.seconds * 1000) / 1000}};
     }
+    j["store"] = {{"calls", report.store.calls}, {"seconds", std::round(report.store.seconds * 1000) / 1000}};
     for (const auto& p : report.planned) {
       j["planned"].push_back({{"system", p.system}, {"op", to_string(p.write.op)}, {"kind", to_string(p.write.kind)},
                               {"entity", p.write.entity_id}, {"external_id", p.write.external_id},

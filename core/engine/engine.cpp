@@ -152,6 +152,7 @@ Status count_after(store::Store& store, const std::vector<SystemRuntime>& system
 
 Result<PassReport> Engine::run_pass(const PassOptions& options) {
   PassRun run(*this, options);
+  const store::StoreUsage store_before = store_.usage();
   for (auto& sys : systems_) {
     sys.unavailable.reset();
     if (!run.selected(sys)) continue;
@@ -270,6 +271,8 @@ Result<PassReport> Engine::run_pass(const PassOptions& options) {
       }
     }
   }
+  const store::StoreUsage store_after = store_.usage();
+  run.report().store = {store_after.calls - store_before.calls, store_after.seconds - store_before.seconds};
   return std::move(run.report());
 }
 

@@ -110,6 +110,8 @@ struct PassReport {
     double seconds = 0;
   };
   std::map<std::string, HttpTally> http;
+  // The store's calls during the pass and their wall time (store::Store::usage).
+  store::StoreUsage store;
   std::size_t total_writes() const;
   bool unreachable() const;          // some system failed check() or auth
 };

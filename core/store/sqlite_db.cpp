@@ -48,7 +48,9 @@ Result<bool> Stmt::step() {
     failure_code_ = bind_failure_;
     return db_->error(op_, bind_failure_);
   }
+  const auto since = std::chrono::steady_clock::now();
   int rc = sqlite3_step(stmt_);
+  db_->count(since);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   failure_code_ = sqlite3_extended_errcode(db_->handle());
@@ -109,7 +111,9 @@ Result<Stmt> Db::prepare(const char* sql, const char* op) {
 
 Status Db::exec(const char* sql, const char* op) {
   char* message = nullptr;
+  const auto since = std::chrono::steady_clock::now();
   int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &message);
+  count(since);
   if (rc == SQLITE_OK) return ok_status();
   std::string detail = message != nullptr ? message : sqlite3_errstr(rc);
   sqlite3_free(message);

@@ -6,6 +6,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -87,6 +88,17 @@ class Db {
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return path_; }
 
+  // Calls into SQLite (step, exec) and their summed wall time; the store's mutex guards it.
+  struct Usage {
+    std::int64_t calls = 0;
+    std::chrono::steady_clock::duration time{};
+  };
+  const Usage& usage() const { return usage_; }
+  void count(std::chrono::steady_clock::time_point since) {
+    ++usage_.calls;
+    usage_.time += std::chrono::steady_clock::now() - since;
+  }
+
  private:
   struct Finalize {
     void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
@@ -97,6 +109,7 @@ class Db {
   };
   sqlite3* db_;
   std::string path_;
+  Usage usage_;
   std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, Finalize>, Hash,
                      std::equal_to<>>
       cache_;

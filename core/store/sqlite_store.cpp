@@ -248,4 +248,10 @@ Status SqliteStore::delete_link(const std::string& system, EntityKind kind,
   return stmt->bind(1, system).bind(2, to_string(kind)).bind(3, external_id).run();
 }
 
+StoreUsage SqliteStore::usage() const {
+  std::lock_guard lock(mutex_);
+  const auto& u = db_->usage();
+  return {u.calls, std::chrono::duration<double>(u.time).count()};
+}
+
 }  // namespace coopsync::store

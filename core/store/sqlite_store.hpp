@@ -104,6 +104,7 @@ class SqliteStore final : public Store {
   Status add_forgotten(const std::string& salted_hash) override;
   Result<bool> is_forgotten(const std::string& salted_hash) override;
   Result<std::string> salt() override;
+  StoreUsage usage() const override;
 
   // Connector-private state (the StateStore of state_for() calls these).
   Result<std::optional<std::string>> get_state(const std::string& system, const std::string& key);
@@ -126,7 +127,7 @@ class SqliteStore final : public Store {
   Status rollback(bool outer, const std::string& savepoint);
 
   std::unique_ptr<sqlite::Db> db_;
-  std::recursive_mutex mutex_;
+  mutable std::recursive_mutex mutex_;
   int depth_ = 0;  // transaction nesting: 0 = none, 1 = BEGIN, >1 = savepoints
   std::function<TimePoint()> clock_;
   std::string salt_;  // cached after the first read: it never changes

@@ -53,6 +53,11 @@ struct PlanMark {
   bool joins = true;
 };
 
+struct StoreUsage {
+  std::int64_t calls = 0;  // SQLite: sqlite3_step and sqlite3_exec calls
+  double seconds = 0;
+};
+
 struct Snapshot {
   std::string entity_id;
   EntityKind kind = EntityKind::kPerson;
@@ -243,6 +248,9 @@ class Store {
   virtual Result<bool> is_forgotten(const std::string& salted_hash) = 0;
   // A per-store random salt, created with the store, for forget hashes.
   virtual Result<std::string> salt() = 0;
+  // The database's own calls since the store was opened: how many, and their wall time
+  // (`sync --json`, the benchmark: whether a pass's CPU went to the store or elsewhere).
+  virtual StoreUsage usage() const = 0;
 };
 using StorePtr = std::unique_ptr<Store>;
 

@@ -236,3 +236,27 @@ TEST_CASE("threads sharing one store, and two connections writing at once, lose 
   CHECK(e3.empty());
   CHECK(t.store->links_in("odoo", EntityKind::kPerson)->size() == 3 * kRounds);
 }
+
+TEST_CASE("the store counts its calls into SQLite and their time") {
+  TempStore t;
+  const StoreUsage before = t.store->usage();
+  auto st = t.store->transaction([&]() -> Status {
+    for (int i = 0; i < 20; ++i) {
+      auto e = t.store->create_entity(EntityKind::kPerson);
+      if (!e.ok()) return std::move(e).error();
+      if (auto s = t.store->insert_link(link_to(e->id, std::to_string(i))); !s.ok()) return s;
+    }
+    return ok_status();
+  });
+  REQUIRE(st.ok());
+  const StoreUsage after = t.store->usage();
+  // 20 entities and 20 links, plus the transaction's own statements.
+  CHECK(after.calls - before.calls >= 40);
+  CHECK(after.seconds > before.seconds);
+  // Reads count too; another connection's calls are its own.
+  auto other = t.second();
+  const StoreUsage other_before = other->usage();
+  CHECK(has_link(*t.store, "3"));
+  CHECK(t.store->usage().calls > after.calls);
+  CHECK(other->usage().calls == other_before.calls);
+}

@@ -39,6 +39,10 @@ class BenchSmoke(unittest.TestCase):
             for key in ("wall_s", "cpu_s", "cpu_over_wall", "peak_rss_mib"):
                 self.assertTrue(number(fig[key]), (key, fig[key]))
             self.assertEqual(fig["exit"], 0)
+            # The store's share, from sync --json: calls into SQLite and their time.
+            self.assertTrue(number(fig["store_s"]) and 0 < fig["store_s"] < fig["wall_s"], fig)
+            self.assertGreater(fig["store_calls"], 0)
+        self.assertIn("calls into the store (SQLite)", text)
         self.assertGreater(init["coopsync"]["writes"], 0)
         self.assertEqual(noop["writes"], 0)
         self.assertTrue(number(init["floor"]["wall_s"]) and init["floor"]["wall_s"] > 0)

@@ -64,6 +64,10 @@ class RequestCounts(unittest.TestCase):
                 self.assertEqual(http.get(system, {}).get("requests"), sum(init[sim].values()),
                                  (system, http))
                 self.assertGreater(http[system]["seconds"], 0, (system, http))
+            # ...and its calls into the store: at least one per write.
+            store = (first.json or {}).get("store", {})
+            self.assertGreaterEqual(store.get("calls", 0), first.json["writes"], store)
+            self.assertGreater(store.get("seconds", 0), 0, store)
             for system, lookups in PER_MEMBER_LOOKUPS.items():
                 for route in lookups:
                     self.assertEqual(init[system].get(route, 0), 0,
@@ -84,6 +88,10 @@ class RequestCounts(unittest.TestCase):
             noop = cl.measure("sync", "--json")
             self.assertEqual(noop.code, 0, noop.stderr[-3000:])
             self.assertEqual((noop.json or {}).get("writes"), 0, noop.stdout[-2000:])
+            # Nothing changed: the no-op pass compares what it lists (a lookup or two a record),
+            # it plans and settles nothing (the initial sync: a dozen calls a record and more).
+            noop_store = (noop.json or {}).get("store", {}).get("calls", 0)
+            self.assertLess(noop_store, store["calls"] // 4, (noop_store, store))
             again = self.counts(cl, marks)
             for route in PER_MEMBER_LOOKUPS["matrix"]:
                 self.assertEqual(again["matrix"].get(route, 0), 0,
