@@ -91,8 +91,7 @@ def table(res):
             lines.append("  %s: %s s in %s calls into the store (SQLite), %s of wall"
                          % (ph_name, fmt(ph["store_s"]), fmt(ph["store_calls"]),
                             fmt(round(ph["store_s"] / ph["wall_s"], 3) if ph["wall_s"] else None)))
-    for ph_name in ("initial", "noop"):
-        req = res[ph_name]["coopsync"].get("requests")
+        req = ph.get("requests")
         if req:
             lines.append("  %s requests per system: %s" % (ph_name, ", ".join(
                 "%s %d" % kv for kv in sorted(req.items()))))
